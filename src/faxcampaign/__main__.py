@@ -1,0 +1,3 @@
+from faxcampaign.cli import main
+
+main()

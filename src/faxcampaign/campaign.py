@@ -1,0 +1,526 @@
+"""The campaign file: its model (which also gives the JSON Schema) and a loader that reports every
+problem at once with the file, line and column of the YAML node at fault."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from faxcampaign import clock
+from faxcampaign.errors import CampaignError, Finding
+from faxcampaign.hours import HoursError, OpeningHours, parse_hours
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
+MAX_NODES = 2_000_000  # expanded YAML nodes: stops alias bombs before validation walks them
+
+
+def _slug(value: str) -> str:
+    if not SLUG.match(value):
+        raise ValueError(
+            f"not a valid id: {value!r} (ids become file names: lowercase letters, digits and '-', "
+            "starting with a letter or digit, at most 64 characters)"
+        )
+    return value
+
+
+def _timezone(value: str) -> str:
+    if not clock.is_zone(value):
+        close = difflib.get_close_matches(value, clock.zone_names(), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else " (use an IANA name such as 'Asia/Almaty')"
+        raise ValueError(f"unknown time zone {value!r}{hint}")
+    return value
+
+
+def _country(value: str) -> str:
+    from faxcampaign.numbers import is_region
+
+    if not is_region(value):
+        raise ValueError(f"not an ISO 3166 country code: {value!r} (e.g. 'KZ', 'GB')")
+    return value.upper()
+
+
+def _hours(value: Any) -> OpeningHours:
+    if isinstance(value, OpeningHours):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("office hours must be a string such as 'Mo-Fr 09:00-18:00; PH off'")
+    try:
+        return parse_hours(value)
+    except HoursError as e:
+        raise ValueError(f"bad hours {value!r}: {e}") from e
+
+
+def _listify(value: Any) -> Any:
+    if isinstance(value, (str, int)):
+        return [str(value)]
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int) else v for v in value]
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^" + SLUG.pattern[:-2] + "$"})]
+TimeZone = Annotated[str, AfterValidator(_timezone), Field(description="IANA time zone, e.g. Asia/Almaty")]
+Country = Annotated[str, AfterValidator(_country), Field(description="ISO 3166-1 alpha-2 code, e.g. KZ")]
+Hours = Annotated[
+    OpeningHours,
+    PlainValidator(_hours),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "opening_hours subset, e.g. 'Mo-Fr 09:00-13:00,14:00-18:00; PH off'",
+        }
+    ),
+]
+Lines = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
+Numbers = Annotated[list[str], BeforeValidator(_listify), Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    # Unknown keys are kept (and warned about with a did-you-mean) rather than fatal; the published
+    # schema still forbids them so that editors flag typos as you type.
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra={"additionalProperties": False}, arbitrary_types_allowed=True
+    )
+
+
+class Sender(_Model):
+    """Who signs and sends the letter (the default signer)."""
+
+    name: str
+    organisation: str | None = None
+    address: Lines = []
+    email: str | None = None
+    phone: str | None = None
+
+
+class Defaults(_Model):
+    """Settings every recipient inherits unless it gives its own."""
+
+    country: Country | None = None
+    timezone: TimeZone | None = None
+    hours: Hours | None = None
+    manual: bool = True
+
+
+class Closed(_Model):
+    """A day the offices are shut although their weekly hours say open."""
+
+    date: dt.date
+    reason: str
+
+
+class Open(_Model):
+    """A weekend day worked instead (a decreed transfer); Monday's hours unless `hours` is given."""
+
+    date: dt.date
+    reason: str
+    hours: Hours | None = None
+
+
+class Recipient(_Model):
+    """One office to fax."""
+
+    id: Slug
+    name: str
+    title: str | None = None
+    organisation: str | None = None
+    address: Lines = []
+    salutation: str | None = None
+    fax: Numbers = Field(description="one number or a list, in order of preference")
+    phone: str | None = None
+    email: str | None = None
+    country: Country | None = None
+    timezone: TimeZone | None = None
+    hours: Hours | None = None
+    manual: bool | None = None
+    closed: list[Closed] = []
+    open: list[Open] = []
+    context: dict[str, Any] = {}
+
+
+class CampaignFile(_Model):
+    """A faxcampaign campaign file."""
+
+    title: str
+    reference: str | None = None
+    starts: dt.date | None = None
+    deadline: dt.date | None = None
+    letter: str = Field(description="path of the Jinja2 letter template, relative to this file")
+    numbers_dialled_from: Country | None = Field(
+        None, description="the fax numbers are written as dialled from this country"
+    )
+    call_script: str | None = None
+    closing: str = Field("Yours sincerely,", description="the line above the signature")
+    sender: Sender | None = None
+    defaults: Defaults = Defaults()
+    closed: list[Closed] = []
+    open: list[Open] = []
+    context: dict[str, Any] = {}
+    recipients: list[Recipient] = Field(min_length=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Office:
+    """A recipient with the campaign's defaults applied: what the scheduler needs."""
+
+    id: str
+    name: str
+    timezone: str
+    country: str | None
+    hours: OpeningHours
+    manual: bool
+    fax: tuple[str, ...]  # E.164, in order of preference
+    closed: Mapping[dt.date, str]
+    open: Mapping[dt.date, tuple[str, OpeningHours | None]]
+    recipient: Recipient
+
+
+@dataclasses.dataclass
+class Campaign:
+    path: Path
+    data: CampaignFile
+    offices: list[Office]
+    findings: list[Finding]  # warnings only: a campaign with errors is never returned
+
+    @property
+    def letter_path(self) -> Path:
+        return self.path.parent / self.data.letter
+
+    def office(self, recipient_id: str) -> Office:
+        for office in self.offices:
+            if office.id == recipient_id:
+                return office
+        raise KeyError(recipient_id)
+
+    def context_for(self, office: Office) -> dict[str, Any]:
+        return {**self.data.context, **office.recipient.context}
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the campaign file."""
+    result = CampaignFile.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **result}
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+Path_ = tuple[Union[str, int], ...]
+
+
+def format_path(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Marks:
+    """Line and column (1-based) of every value and key in the document, by YAML path."""
+
+    def __init__(self) -> None:
+        self.values: dict[Path_, tuple[int, int]] = {}
+        self.keys: dict[Path_, tuple[int, int]] = {}
+
+    def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
+        table = self.keys if key else self.values
+        while path:
+            if path in table:
+                return table[path]
+            path = path[:-1]
+            table = self.values
+        return self.values.get((), (1, 1))
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Loader:
+    def __init__(self, path: Path):
+        self.path = path
+        self.file = str(path)
+        self.findings: list[Finding] = []
+        self.marks = _Marks()
+
+    def add(self, severity: str, path: Path_, message: str, where: tuple[int, int] | None = None,
+            key: bool = False) -> None:
+        line, column = where or self.marks.at(path, key)
+        self.findings.append(
+            Finding(severity, self.file, line, column, format_path(path), message)  # type: ignore[arg-type]
+        )
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    # -- text and YAML --
+
+    def read(self) -> Any:
+        try:
+            raw = self.path.read_bytes()
+        except OSError as e:
+            self.add("error", (), f"cannot read the campaign file: {e.strerror or e}", (0, 0))
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            before = raw[: e.start]
+            line = before.count(b"\n") + 1
+            column = e.start - (before.rfind(b"\n") + 1) + 1
+            self.add("error", (), f"not UTF-8: byte 0x{raw[e.start]:02x} cannot be decoded; "
+                     "save the file as UTF-8", (line, column))
+            return None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        try:
+            loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            root = yaml.compose(text, Loader=loader_cls)
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+            self.add("error", (), f"not valid YAML: {e.problem or e.context}", where)
+            return None
+        except yaml.YAMLError as e:
+            self.add("error", (), f"not valid YAML: {e}", (0, 0))
+            return None
+        if root is None:
+            self.add("error", (), "the file is empty; a campaign needs at least 'title', 'letter' and "
+                     "'recipients'", (1, 1))
+            return None
+        if not isinstance(root, yaml.MappingNode):
+            self.add("error", (), "the top level must be a mapping of keys such as 'title' and "
+                     "'recipients'", _mark(root))
+            return None
+        try:
+            self.index(root, (), set(), [0])
+        except RecursionError:
+            self.add("error", (), "the document is nested too deeply", _mark(root))
+        if self.failed:
+            return None
+        try:
+            return yaml.constructor.SafeConstructor().construct_document(root)
+        except yaml.constructor.ConstructorError as e:
+            mark = e.problem_mark
+            where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+            self.add("error", (), f"not allowed: {e.problem}", where)
+        except (ValueError, TypeError, RecursionError) as e:
+            self.add("error", (), f"a value could not be read: {e}", (0, 0))
+        return None
+
+    def index(self, node: yaml.Node, path: Path_, stack: set[int], count: list[int]) -> None:
+        """Record marks, find duplicate keys and refuse unsafe tags, recursion and alias bombs."""
+        count[0] += 1
+        if count[0] > MAX_NODES:
+            raise _TooBig
+        self.marks.values.setdefault(path, _mark(node))
+        if node.tag not in _SAFE_TAGS:
+            self.add("error", path, f"tag {node.tag!r} is not allowed: campaign files hold plain data",
+                     _mark(node))
+            return
+        if id(node) in stack:
+            self.add("error", path, "a recursive alias is not allowed", _mark(node))
+            return
+        if isinstance(node, yaml.MappingNode):
+            stack.add(id(node))
+            seen: set[Any] = set()
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.add("error", path, "keys must be plain text", _mark(key_node))
+                    continue
+                key = key_node.value
+                if key in seen:
+                    self.add("error", path + (key,), f"duplicate key {key!r}", _mark(key_node))
+                seen.add(key)
+                self.marks.keys.setdefault(path + (key,), _mark(key_node))
+                self.index(value_node, path + (key,), stack, count)
+            stack.discard(id(node))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.add(id(node))
+            for i, item in enumerate(node.value):
+                self.index(item, path + (i,), stack, count)
+            stack.discard(id(node))
+
+    # -- model --
+
+    def report(self, error: ValidationError, base: Path_, data: Any) -> None:
+        for item in error.errors(include_url=False):
+            path = base + _data_path(data, item["loc"])
+            if item["type"] == "missing":
+                self.add("error", path, f"required key {item['loc'][-1]!r} is missing")
+                continue
+            message = re.sub(r"^(Value|Assertion) error, ", "", item["msg"])
+            if item["type"] == "too_short" and path == ("recipients",):
+                message = "a campaign needs at least one recipient"
+            elif item["type"] == "too_short" and path[-1:] == ("fax",):
+                message = "give at least one fax number"
+            self.add("error", path, message)
+
+    def validate(self, data: Any) -> tuple[CampaignFile | None, list[int]]:
+        """The model, and the index in the file of each recipient it holds.
+
+        Recipients are validated one by one so that one bad recipient hides neither the others'
+        problems nor the checks that follow (numbers, ids), which run on the good ones.
+        """
+        if not isinstance(data, dict):
+            return None, []
+        self.unknown_keys(data, CampaignFile, ())
+        raw = data.get("recipients")
+        indexes: list[int] = []
+        top = data
+        if isinstance(raw, list) and raw:
+            good: list[Recipient] = []
+            for i, item in enumerate(raw):
+                try:
+                    good.append(Recipient.model_validate(item))
+                    indexes.append(i)
+                except ValidationError as e:
+                    self.report(e, ("recipients", i), item)
+            placeholder = Recipient.model_construct()  # type: ignore[call-arg]
+            top = {**data, "recipients": good or [placeholder]}
+        try:
+            model = CampaignFile.model_validate(top)
+        except ValidationError as e:
+            self.report(e, (), top)
+            return None, []
+        if not indexes:
+            return None, []
+        return model, indexes
+
+    def unknown_keys(self, data: Any, model: type[BaseModel], path: Path_) -> None:
+        if not isinstance(data, dict):
+            return
+        known = list(model.model_fields)
+        nested = _NESTED.get(model, {})
+        for key, value in data.items():
+            if key not in model.model_fields:
+                close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.7)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.add("warning", path + (key,), f"unknown key {key!r} is ignored{hint}", key=True)
+            elif key in nested:
+                items = enumerate(value) if isinstance(value, list) else [(None, value)]
+                for i, item in items:
+                    self.unknown_keys(item, nested[key], path + ((key,) if i is None else (key, i)))
+
+    def resolve(self, model: CampaignFile, indexes: list[int]) -> list[Office]:
+        if model.starts and model.deadline and model.deadline < model.starts:
+            self.add("error", ("deadline",), f"the deadline {model.deadline} is before starts {model.starts}")
+        letter = self.path.parent / model.letter
+        if not letter.is_file():
+            self.add("error", ("letter",), f"letter template not found: {letter}")
+        from faxcampaign.numbers import NumberError, parse_number
+
+        defaults = model.defaults
+        offices: list[Office] = []
+        seen: dict[str, int] = {}
+        for i, r in zip(indexes, model.recipients, strict=True):
+            here: Path_ = ("recipients", i)
+            if r.id in seen:
+                self.add("error", here + ("id",), f"duplicate id {r.id!r} (also recipients[{seen[r.id]}])")
+            seen.setdefault(r.id, i)
+            numbers: list[str] = []
+            for j, text in enumerate(r.fax):
+                where = here + ("fax", j) if len(r.fax) > 1 or (*here, "fax", 0) in self.marks.values \
+                    else here + ("fax",)
+                try:
+                    parsed = parse_number(text, model.numbers_dialled_from)
+                except NumberError as e:
+                    self.add("error", where, str(e))
+                    continue
+                if parsed.warning:
+                    self.add("warning", where, parsed.warning)
+                numbers.append(parsed.e164)
+            timezone = r.timezone or defaults.timezone
+            hours = r.hours or defaults.hours
+            country = r.country or defaults.country
+            if not timezone:
+                self.add("error", here, "no timezone: give one here or in 'defaults'")
+            if not hours:
+                self.add("error", here, "no office hours: give 'hours' here or in 'defaults'")
+            if hours and not country and any(rule.public_holiday for rule in hours.rules):
+                self.add("warning", here, "hours name PH but no country is set, so no public holidays are "
+                         "known")
+            if not (timezone and hours):
+                continue
+            offices.append(
+                Office(
+                    id=r.id,
+                    name=r.name,
+                    timezone=timezone,
+                    country=country,
+                    hours=hours,
+                    manual=defaults.manual if r.manual is None else r.manual,
+                    fax=tuple(numbers),
+                    closed={c.date: c.reason for c in [*model.closed, *r.closed]},
+                    open={o.date: (o.reason, o.hours) for o in [*model.open, *r.open]},
+                    recipient=r,
+                )
+            )
+        return offices
+
+
+_NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
+    CampaignFile: {"sender": Sender, "defaults": Defaults, "closed": Closed, "open": Open,
+                   "recipients": Recipient},
+    Recipient: {"closed": Closed, "open": Open},
+}
+
+
+_SAFE_TAGS = frozenset(t for t in yaml.SafeLoader.yaml_constructors if t)
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
+    """Keep the parts of a pydantic error location that are real keys or indexes of the data.
+
+    Pydantic adds the names of union members and validators ("function-plain[...]"); a key that is
+    missing from a mapping is kept, since the error is about it.
+    """
+    path: list[str | int] = []
+    for part in loc:
+        if isinstance(data, Mapping) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        elif isinstance(data, Mapping) and isinstance(part, str) and "[" not in part:
+            data = None
+        else:
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def load(path: str | Path) -> Campaign:
+    """Load and validate a campaign file; raise `CampaignError` with every finding if it has errors."""
+    path = Path(path)
+    loader = _Loader(path)
+    try:
+        data = loader.read()
+    except _TooBig:
+        loader.add("error", (), f"the document expands to more than {MAX_NODES} values (aliases?)", (1, 1))
+        data = None
+    model, indexes = loader.validate(data) if data is not None else (None, [])
+    offices = loader.resolve(model, indexes) if model is not None else []
+    loader.findings.sort(key=lambda f: (f.line, f.column))
+    if model is None or loader.failed:
+        raise CampaignError(loader.findings)
+    return Campaign(path, model, offices, loader.findings)

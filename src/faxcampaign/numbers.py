@@ -1,0 +1,83 @@
+"""Phone and fax numbers: parsing, E.164, dialling from a country, renumbering hints.
+
+Only this module imports ``phonenumbers``; its geocoder (slow to import) is loaded only to describe a
+suggested number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat
+
+
+class NumberError(ValueError):
+    """Not a phone number at all (impossible length, letters, no country)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Parsed:
+    e164: str
+    warning: str | None = None  # possible but not valid today, with a suggested fix where known
+
+
+_REASONS = {
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+    phonenumbers.ValidationResult.TOO_SHORT: "too short",
+    phonenumbers.ValidationResult.TOO_LONG: "too long",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "wrong length",
+}
+
+
+def parse_number(text: str, dialled_from: str | None) -> Parsed:
+    """Parse ``text`` as written for dialling from ``dialled_from`` (ISO country), or as ``+CC ...``."""
+    try:
+        number = phonenumbers.parse(str(text), dialled_from)
+    except phonenumbers.NumberParseException as e:
+        hint = "" if dialled_from else " (write it as +CC ..., or set numbers_dialled_from)"
+        raise NumberError(f"not a phone number: {text!r}{hint}") from e
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason not in (
+        phonenumbers.ValidationResult.IS_POSSIBLE,
+        phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+    ):
+        raise NumberError(f"not a phone number: {text!r} ({_REASONS.get(reason, 'impossible')})")
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if phonenumbers.is_valid_number(number):
+        return Parsed(e164)
+    warning = f"{e164} is not a valid number under today's numbering plan"
+    suggestion = renumbering_suggestion(number)
+    if suggestion:
+        warning += f"; did you mean {suggestion}?"
+    return Parsed(e164, warning)
+
+
+def renumbering_suggestion(number: phonenumbers.PhoneNumber) -> str | None:
+    """A known renumbering that makes ``number`` valid, formatted with a place name.
+
+    Kazakhstan moved its 3xxx area codes to 7xxx in 2004 (Karaganda 3212 -> 7212, Astana 3172 -> 7172),
+    keeping the rest of the digits.
+    """
+    national = str(number.national_number)
+    if number.country_code == 7 and national.startswith("3") and len(national) == 10:
+        candidate = phonenumbers.parse(f"+77{national[1:]}")
+        if phonenumbers.is_valid_number_for_region(candidate, "KZ"):
+            from phonenumbers import geocoder  # slow import: only when describing a fix
+
+            place = geocoder.description_for_number(candidate, "en")
+            formatted = phonenumbers.format_number(candidate, PhoneNumberFormat.INTERNATIONAL)
+            return f"{formatted} ({place})" if place else formatted
+    return None
+
+
+def dial(e164: str, from_country: str | None) -> str:
+    """How to dial ``e164`` from ``from_country``; the international ``+CC`` form without one."""
+    number = phonenumbers.parse(e164)
+    if not from_country:
+        return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_out_of_country_calling_number(number, from_country.upper())
+
+
+def is_region(code: str) -> bool:
+    return code.upper() in phonenumbers.SUPPORTED_REGIONS

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MODERN = """\
+title: Test campaign
+reference: TST-1
+starts: 2026-01-01
+deadline: 2027-12-31
+letter: letter.md.j2
+call_script: 'Say "prinyat fax" to {{ recipient.name }}, hear "da", then send.'
+sender:
+  name: Test Sender
+  address: [1 High Street, London]
+defaults:
+  country: KZ
+  timezone: Asia/Almaty
+  hours: "Mo-Fr 09:00-13:00,14:00-18:00; PH off"
+context:
+  city: Караганды
+recipients:
+  - id: court
+    name: Karaganda Oblast Court
+    salutation: Dear Sir or Madam,
+    fax: "+7 7212 42 02 20"
+  - id: president
+    name: Президент Республики Казахстан
+    fax: ["+7 7172 32 49 59", "+7 7172 32 19 04"]
+"""
+
+LETTER = "We write about {{ context.city }}, to {{ recipient.name }}.\n\n- First demand\n- Second demand\n"
+
+
+@pytest.fixture
+def write_campaign(tmp_path: Path) -> Callable[..., Path]:
+    """Write a campaign file (and a letter template) into tmp_path and return its path."""
+
+    def write(text: str = MODERN, letter: str | None = LETTER, name: str = "campaign.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        if letter is not None:
+            (tmp_path / "letter.md.j2").write_text(letter, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the bundled Karaganda 2003 example."""
+    shutil.copy(ROOT / "campaign.yaml", tmp_path / "campaign.yaml")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    return tmp_path / "campaign.yaml"

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from conftest import LETTER, MODERN, ROOT
+from faxcampaign.cli import cli
+
+
+def run(*args: str, ok: bool = True) -> click.testing.Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=not ok)
+
+
+def test_example_passes_check_with_renumbering_warnings(example: Path) -> None:
+    result = run("check", str(example))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines == [
+        f"{example}:70:11: warning: recipients[0].fax[0]: +73172324959 is not a valid number under today's "
+        "numbering plan; did you mean +7 7172 32 49 59 (Astana)?",
+        f"{example}:70:30: warning: recipients[0].fax[1]: +73172321904 is not a valid number under today's "
+        "numbering plan; did you mean +7 7172 32 19 04 (Astana)?",
+        f"{example}:75:10: warning: recipients[1].fax: +73212420220 is not a valid number under today's "
+        "numbering plan; did you mean +7 7212 42 02 20 (Karaganda)?",
+        f"{example}:81:10: warning: recipients[2].fax: +73212742783 is not a valid number under today's "
+        "numbering plan; did you mean +7 7212 74 27 83 (Karaganda)?",
+    ]
+    assert result.stderr == f"{example}: ok: 0 error(s), 4 warning(s)\n"
+
+
+def test_strict_fails_on_warnings(example: Path) -> None:
+    assert run("check", "--strict", str(example)).exit_code == 1
+
+
+def test_modern_campaign_is_clean_even_when_strict(write_campaign: Callable[..., Path]) -> None:
+    result = run("check", "--strict", str(write_campaign()))
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_json_findings(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(MODERN.replace("timezone: Asia/Almaty", "timezone: Mars/Base"))
+    result = run("check", "--format", "json", str(path))
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {
+            "severity": "error",
+            "file": str(path),
+            "path": "defaults.timezone",
+            "line": 12,
+            "column": 13,
+            "message": "unknown time zone 'Mars/Base' (use an IANA name such as 'Asia/Almaty')",
+        }
+    ]
+
+
+def test_undefined_template_variable_names_variable_and_recipient(
+    write_campaign: Callable[..., Path],
+) -> None:
+    path = write_campaign(letter="Hello\n\n{{ context.nonesuch }}\n")
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    letter = path.parent / "letter.md.j2"
+    assert result.stdout.splitlines() == [
+        f"{letter}:3:1: error: recipient 'court': undefined variable: 'dict object' has no attribute 'nonesuch'",
+        f"{letter}:3:1: error: recipient 'president': undefined variable: 'dict object' has no attribute "
+        "'nonesuch'",
+    ]
+
+
+def test_sandbox_stops_template_tricks(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(letter="{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert "access to attribute '__class__' of 'str' object is unsafe" in result.stdout
+    assert "subclasses" not in result.stdout.replace("__subclasses__()", "")
+    assert "<class" not in result.stdout
+
+
+def test_template_syntax_error_has_line(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(letter="Fine\n{% if %}\n")
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"{path.parent / 'letter.md.j2'}:2:1: error: ")
+
+
+def test_call_script_is_checked(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(MODERN.replace("{{ recipient.name }}", "{{ recipient.nickname }}"))
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert "call_script: recipient 'court': undefined variable" in result.stdout
+
+
+def test_font_coverage(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(letter=LETTER + "\n漢字\n")
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert "the letter font cannot print '字' (U+5B57) '漢' (U+6F22)" in result.stdout
+
+
+def test_kazakh_letters_are_covered(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(letter=LETTER + "\nӘ Ғ Қ Ң Ө Ұ Ү Һ І ә ғ қ ң ө ұ ү һ і\n")
+    assert run("check", str(path)).exit_code == 0
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("check", ok=False).exit_code == 2
+    assert run("check", "--format", "xml", str(tmp_path / "c.yaml"), ok=False).exit_code == 2
+    assert run("nonesuch", ok=False).exit_code == 2
+
+
+def test_bad_campaign_for_check_has_no_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("- just\n- a list\n")
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stdout == f"{path}:1:1: error: the top level must be a mapping of keys such as 'title' and " \
+        "'recipients'\n"
+
+
+def test_init_writes_starter_that_checks_and_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    result = run("init", str(target))
+    assert result.exit_code == 0
+    assert (target / "campaign.yaml").read_text() == (ROOT / "campaign.yaml").read_text()
+    assert (target / "templates" / "letter.md.j2").read_text() == (ROOT / "templates/letter.md.j2").read_text()
+    assert run("check", str(target / "campaign.yaml")).exit_code == 0
+    (target / "campaign.yaml").write_text("mine")
+    again = run("init", str(target))
+    assert again.exit_code == 1
+    assert "not overwriting" in again.stderr
+    assert (target / "campaign.yaml").read_text() == "mine"
+    assert run("init", "--force", str(target)).exit_code == 0
+    assert (target / "campaign.yaml").read_text() != "mine"
+
+
+def test_schema_matches_committed_copy_and_modeline() -> None:
+    result = run("schema")
+    schema = json.loads(result.stdout)
+    assert schema["required"] == ["title", "letter", "recipients"]
+    assert schema["additionalProperties"] is False
+    assert "recipients" in schema["properties"]
+    assert json.loads((ROOT / "campaign.schema.json").read_text()) == schema
+    first = (ROOT / "campaign.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=./campaign.schema.json"
+
+
+def test_schema_rejects_what_the_loader_rejects() -> None:
+    schema = json.loads(run("schema").stdout)
+    recipient = schema["$defs"]["Recipient"]
+    assert recipient["properties"]["id"]["pattern"] == "^[a-z0-9][a-z0-9-]{0,63}$"
+    assert set(recipient["required"]) == {"id", "name", "fax"}
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_example(name: str) -> None:
+    command = cli.commands[name]
+    assert command.help and "Example" in command.help, f"{name} lacks help with an example"
+    result = run(name, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+
+
+def test_python_dash_m(example: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "faxcampaign", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stdout.startswith("faxcampaign, version ")
