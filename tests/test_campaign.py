@@ -17,7 +17,7 @@ def errors_of(path: Path) -> list[str]:
 
 
 def test_example_loads_with_renumbering_warnings(example: Path) -> None:
-    campaign = load(example)
+    campaign = load(example, describe_numbers=True)
     assert [o.id for o in campaign.offices] == ["president", "karaganda-court", "karaganda-akimat"]
     court = campaign.office("karaganda-court")
     assert court.fax == ("+73212420220",)

@@ -176,9 +176,9 @@ class CampaignFile(_Model):
     recipients: list[Recipient] = Field(min_length=1)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Office:
-    """A recipient with the campaign's defaults applied: what the scheduler needs."""
+    """A recipient with the campaign's defaults applied: what the scheduler needs (compared by identity)."""
 
     id: str
     name: str
@@ -253,8 +253,9 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 class _Loader:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, describe_numbers: bool):
         self.path = path
+        self.describe_numbers = describe_numbers
         self.file = str(path)
         self.findings: list[Finding] = []
         self.marks = _Marks()
@@ -439,7 +440,7 @@ class _Loader:
                 where = here + ("fax", j) if len(r.fax) > 1 or (*here, "fax", 0) in self.marks.values \
                     else here + ("fax",)
                 try:
-                    parsed = parse_number(text, model.numbers_dialled_from)
+                    parsed = parse_number(text, model.numbers_dialled_from, self.describe_numbers)
                 except NumberError as e:
                     self.add("error", where, str(e))
                     continue
@@ -509,10 +510,14 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
     return tuple(path)
 
 
-def load(path: str | Path) -> Campaign:
-    """Load and validate a campaign file; raise `CampaignError` with every finding if it has errors."""
+def load(path: str | Path, describe_numbers: bool = False) -> Campaign:
+    """Load and validate a campaign file; raise `CampaignError` with every finding if it has errors.
+
+    ``describe_numbers`` names the place in a suggested fix for an outdated number (what `check` shows);
+    it costs loading phonenumbers' geocoder, so other commands leave it off.
+    """
     path = Path(path)
-    loader = _Loader(path)
+    loader = _Loader(path, describe_numbers)
     try:
         data = loader.read()
     except _TooBig:

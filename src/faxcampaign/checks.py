@@ -19,7 +19,7 @@ def check(path: str | Path, today: dt.date) -> list[Finding]:
     from faxcampaign import letters
 
     try:
-        campaign = load(path)
+        campaign = load(path, describe_numbers=True)
     except CampaignError as e:
         return e.findings
     findings = list(campaign.findings)

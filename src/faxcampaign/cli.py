@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -72,6 +73,95 @@ def check(campaign: Path, strict: bool, fmt: str) -> None:
         click.echo(f"{campaign}: {verdict}: {errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
         sys.exit(1)
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    from faxcampaign import clock
+
+    if value is None:
+        return clock.system_zone_name()
+    if not clock.is_zone(value):
+        raise click.BadParameter(f"unknown time zone {value!r} (use an IANA name such as Europe/London)")
+    return value
+
+
+def _country(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from faxcampaign.numbers import is_region
+
+    if value is not None and not is_region(value):
+        raise click.BadParameter(f"not an ISO country code: {value!r} (e.g. GB, US, DE)")
+    return value.upper() if value else None
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not a date: {value!r} (write YYYY-MM-DD)") from None
+
+
+def viewer_options(func: Any) -> Any:
+    """The options every command that shows times to a volunteer shares."""
+    func = click.option("--dial-from", callback=_country, metavar="CC",
+                        help="Show numbers as dialled from this country (ISO code); default international.")(func)
+    func = click.option("--tz", "zone", callback=_zone, metavar="ZONE",
+                        help="Your IANA time zone; default this computer's.")(func)
+    return func
+
+
+def _now(value: str | None, zone: str) -> dt.datetime:
+    from faxcampaign import clock
+
+    if value is None:
+        return clock.utc_now()
+    try:
+        return clock.parse_instant(value, zone)
+    except (ValueError, OverflowError):
+        raise click.BadParameter(f"not a date and time: {value!r}", param_hint="'--now'") from None
+
+
+@cli.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--from", "first", callback=_date, metavar="DATE", help="First day (yours); default today.")
+@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True, help="How many days.")
+@viewer_options
+@click.option("--now", "now_text", metavar="DATETIME",
+              help="The time for OPEN NOW and NEXT, e.g. 2003-01-06T08:30 (your zone); default now.")
+@click.option("--recipient", "only", multiple=True, metavar="ID", help="Only this recipient (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "ics"]), default="table",
+              show_default=True)
+def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from: str | None,
+         now_text: str | None, only: tuple[str, ...], fmt: str) -> None:
+    """When each office can be reached, on your clock and theirs.
+
+    Windows are grouped by the day (yours) on which they start, with the office's
+    own time beside them, the numbers to dial, and the days offices are closed.
+    The json format is a stable contract: see docs/plan.md.
+
+    \b
+    Example:
+      faxcampaign plan campaign.yaml --from 2003-01-06 --tz Europe/London --dial-from GB
+      faxcampaign plan campaign.yaml --format ics > calls.ics
+    """
+    from faxcampaign import clock
+    from faxcampaign.campaign import load
+    from faxcampaign.output import FORMATTERS, notice
+    from faxcampaign.schedule import plan as make_plan
+
+    now = _now(now_text, zone)
+    loaded = load(campaign)
+    known = [o.id for o in loaded.offices]
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise click.BadParameter(f"no recipient {unknown[0]!r}; the ids are: {', '.join(known)}",
+                                 param_hint="'--recipient'")
+    result = make_plan(loaded, first or clock.local_date(now, zone), days, zone, now, only)
+    message = notice(result)
+    if message and fmt != "table":
+        click.echo(message, err=True)
+    click.echo(FORMATTERS[fmt](result, dial_from), nl=False)
 
 
 @cli.command()

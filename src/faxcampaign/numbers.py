@@ -30,8 +30,11 @@ _REASONS = {
 }
 
 
-def parse_number(text: str, dialled_from: str | None) -> Parsed:
-    """Parse ``text`` as written for dialling from ``dialled_from`` (ISO country), or as ``+CC ...``."""
+def parse_number(text: str, dialled_from: str | None, describe: bool = True) -> Parsed:
+    """Parse ``text`` as written for dialling from ``dialled_from`` (ISO country), or as ``+CC ...``.
+
+    ``describe`` names the place of a suggested fix, which costs loading the geocoder (~0.6 s).
+    """
     try:
         number = phonenumbers.parse(str(text), dialled_from)
     except phonenumbers.NumberParseException as e:
@@ -47,13 +50,13 @@ def parse_number(text: str, dialled_from: str | None) -> Parsed:
     if phonenumbers.is_valid_number(number):
         return Parsed(e164)
     warning = f"{e164} is not a valid number under today's numbering plan"
-    suggestion = renumbering_suggestion(number)
+    suggestion = renumbering_suggestion(number, describe)
     if suggestion:
         warning += f"; did you mean {suggestion}?"
     return Parsed(e164, warning)
 
 
-def renumbering_suggestion(number: phonenumbers.PhoneNumber) -> str | None:
+def renumbering_suggestion(number: phonenumbers.PhoneNumber, describe: bool = True) -> str | None:
     """A known renumbering that makes ``number`` valid, formatted with a place name.
 
     Kazakhstan moved its 3xxx area codes to 7xxx in 2004 (Karaganda 3212 -> 7212, Astana 3172 -> 7172),
@@ -63,10 +66,12 @@ def renumbering_suggestion(number: phonenumbers.PhoneNumber) -> str | None:
     if number.country_code == 7 and national.startswith("3") and len(national) == 10:
         candidate = phonenumbers.parse(f"+77{national[1:]}")
         if phonenumbers.is_valid_number_for_region(candidate, "KZ"):
+            formatted = phonenumbers.format_number(candidate, PhoneNumberFormat.INTERNATIONAL)
+            if not describe:
+                return formatted
             from phonenumbers import geocoder  # slow import: only when describing a fix
 
             place = geocoder.description_for_number(candidate, "en")
-            formatted = phonenumbers.format_number(candidate, PhoneNumberFormat.INTERNATIONAL)
             return f"{formatted} ({place})" if place else formatted
     return None
 

@@ -1,0 +1,85 @@
+"""Plan a generated campaign of 5,000 recipients over 30 days.
+
+Target: under 1 s wall for load + plan on a 2-core machine. Prints each stage, and a baseline in the
+same run: the same number of bare pytz localize() calls the plan needs, so a slow machine shows up as
+a slow baseline too. Also checks that `plan` imports neither reportlab nor phonenumbers' geocoder.
+
+    python bench/bench_plan.py [--recipients N] [--days N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ZONES = ["Asia/Almaty", "Asia/Aqtobe", "Asia/Oral", "Europe/London", "Europe/Berlin", "America/New_York",
+         "America/Los_Angeles", "Asia/Tokyo", "Australia/Sydney", "Africa/Nairobi"]
+COUNTRIES = ["KZ", "KZ", "KZ", "GB", "DE", "US", "US", "JP", "AU", "KE"]
+# Distinct numbers (the last four digits vary), so that no cache flatters the parsing.
+NUMBERS = ["+7 7212 42 ", "+7 7132 55 ", "+7 7112 51 ", "+44 20 7946 ", "+49 30 123 ",
+           "+1 212 736 ", "+1 213 484 ", "+81 3 1234 ", "+61 2 9876 ", "+254 20 222 "]
+
+
+def generate(folder: Path, count: int) -> Path:
+    (folder / "letter.md.j2").write_text("Dear {{ recipient.name }}\n")
+    lines = ["title: Bench", "letter: letter.md.j2", "starts: 2026-01-01", "deadline: 2027-12-31",
+             "defaults: {hours: 'Mo-Fr 09:00-13:00,14:00-18:00; PH off'}", "recipients:"]
+    for i in range(count):
+        k = i % len(ZONES)
+        lines += [f"  - id: office-{i}", f"    name: Office {i}", f"    fax: '{NUMBERS[k]}{i:04d}'",
+                  f"    timezone: {ZONES[k]}", f"    country: {COUNTRIES[k]}"]
+    path = folder / "campaign.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--recipients", type=int, default=5000)
+    parser.add_argument("--days", type=int, default=30)
+    args = parser.parse_args()
+
+    from faxcampaign import clock, output
+    from faxcampaign.campaign import load
+    from faxcampaign.schedule import plan
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = generate(Path(tmp), args.recipients)
+        now = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+        t0 = time.perf_counter()
+        campaign = load(path)
+        t1 = time.perf_counter()
+        result = plan(campaign, dt.date(2026, 12, 1), args.days, "Europe/London", now)
+        t2 = time.perf_counter()
+        text = output.as_json(result, "GB")
+        t3 = time.perf_counter()
+    windows = sum(len(p.windows) for p in result.offices)
+
+    # Baseline: the localize() calls a naive scheduler would make, one per window edge, without caching.
+    import pytz
+
+    zone = pytz.timezone("Asia/Almaty")
+    naive = dt.datetime(2026, 12, 1, 9)  # noqa: DTZ001 (a wall time, for localize)
+    b0 = time.perf_counter()
+    for _ in range(windows * 2):
+        zone.localize(naive)
+    b1 = time.perf_counter()
+
+    print(f"recipients {args.recipients}, days {args.days}, windows {windows}, json {len(text) // 1024} KiB")
+    print(f"load (YAML, validation, numbers)   {t1 - t0:6.3f} s")
+    print(f"plan (schedule)                    {t2 - t1:6.3f} s")
+    print(f"load + plan                        {t2 - t0:6.3f} s   target < 1 s: {'ok' if t2 - t0 < 1 else 'MISSED'}")
+    print(f"json output                        {t3 - t2:6.3f} s")
+    print(f"baseline: {windows * 2} bare pytz localize() calls {b1 - b0:6.3f} s "
+          f"(plan is {(t2 - t1) / (b1 - b0):.2f}x that)")
+    heavy = [m for m in ("reportlab", "phonenumbers.geocoder") if m in sys.modules]
+    print(f"heavy modules imported by plan: {heavy or 'none'}")
+    print(f"clock cache: {clock.wall.cache_info()}")
+
+
+if __name__ == "__main__":
+    main()

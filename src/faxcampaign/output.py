@@ -1,0 +1,180 @@
+"""`plan`'s output formats, one formatter each: table, json, csv, ics."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from faxcampaign import clock
+from faxcampaign.numbers import dial
+from faxcampaign.schedule import OfficePlan, Plan, Window
+
+WIDTH = 80
+
+
+def _offset(instant: dt.datetime) -> str:
+    offset = instant.utcoffset() or dt.timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}" + (f":{rest:02d}" if rest else "")
+
+
+def _span(start: dt.datetime, end: dt.datetime) -> str:
+    end_text = "24:00" if end.time() == dt.time() and end.date() > start.date() else end.strftime("%H:%M")
+    return f"{start:%H:%M}-{end_text}"
+
+
+def notice(plan: Plan) -> str | None:
+    """A plain sentence when the whole range lies outside the campaign's dates."""
+    data = plan.campaign.data
+    if plan.after_deadline():
+        return f"The deadline, {data.deadline}, has passed: there is nothing to call from {plan.first} on."
+    if plan.before_campaign():
+        last = plan.first + dt.timedelta(days=plan.days - 1)
+        return f"The campaign starts on {data.starts}, after {last}: nothing to call in this range."
+    return None
+
+
+def table(plan: Plan, dial_from: str | None) -> str:
+    data = plan.campaign.data
+    title = data.title + (f" ({data.reference})" if data.reference else "")
+    where = f"dialled from {dial_from}" if dial_from else "in international format"
+    out = [title, f"Times in {plan.viewer_zone}; office local time below each; numbers {where}."]
+    message = notice(plan)
+    if message:
+        return "\n".join([*out, "", message]) + "\n"
+    windows = plan.windows()
+    upcoming = [w for w in windows if w.start > plan.now]
+    following = upcoming[0] if upcoming and not any(w.contains(plan.now) for w in windows) else None
+    last = plan.last_chances()
+    closed = sorted((c for p in plan.offices for c in p.closed), key=lambda c: (c.would_open, c.office.id))
+    for offset in range(plan.days):
+        day = plan.first + dt.timedelta(days=offset)
+        todays = [w for w in windows if clock.local_date(w.start, plan.viewer_zone) == day]
+        shut = [c for c in closed if clock.local_date(c.would_open, plan.viewer_zone) == day]
+        out += ["", f"{day:%a %d %b %Y}"]
+        if not todays and not shut:
+            out.append("  no office open")
+        for w in todays:
+            start, end = w.viewed(plan.viewer_zone)
+            marks = []
+            if w.contains(plan.now):
+                marks.append("OPEN NOW")
+            if w is following:
+                marks.append("NEXT")
+            if w in last:
+                marks.append("LAST CHANCE")
+            mark = ("  " + ", ".join(marks)) if marks else ""
+            name_width = WIDTH - 15 - len(mark)
+            name = w.office.name if len(w.office.name) <= name_width else w.office.name[: name_width - 1] + "…"
+            out.append(f"  {_span(start, end)}  {name}{mark}")
+            local = f"{w.start:%a} {_span(w.start, w.end)} {_offset(w.start)}"
+            first, *others = [dial(n, dial_from) for n in w.office.fax]
+            out.append(f"{'':15}local {local}; fax {first}")
+            out += [f"{'':15}{'or':>{len(local) + 11}} {n}" for n in others]
+        for c in shut:
+            out += textwrap.wrap(f"closed  {c.office.name}: {c.reason} ({c.date:%a %d %b} local)", WIDTH,
+                                 initial_indent="  ", subsequent_indent=" " * 10)
+    return "\n".join(out) + "\n"
+
+
+def as_json(plan: Plan, dial_from: str | None) -> str:
+    # Offices that share a calendar share their spans: format each shared list once.
+    formatted: dict[int, list[dict[str, str]]] = {}
+
+    def windows(p: OfficePlan) -> list[dict[str, str]]:
+        key = id(p.days)
+        if key not in formatted:
+            formatted[key] = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in p.days.spans]
+        return formatted[key]
+
+    document: dict[str, Any] = {
+        "campaign": plan.campaign.data.title,
+        "viewer": {"timezone": plan.viewer_zone, "dial_from": dial_from},
+        "from": plan.first.isoformat(),
+        "days": plan.days,
+        "recipients": [
+            {
+                "id": p.office.id,
+                "name": p.office.name,
+                "timezone": p.office.timezone,
+                "manual": p.office.manual,
+                "fax": [{"e164": n, "dial": dial(n, dial_from)} for n in p.office.fax],
+                "windows": windows(p),
+                "closed": [{"date": c.date.isoformat(), "reason": c.reason} for c in p.closed],
+            }
+            for p in plan.offices
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_COLUMNS = ["id", "name", "office_start", "office_end", "viewer_start", "viewer_end", "e164", "dial"]
+
+
+def as_csv(plan: Plan, dial_from: str | None) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for w in plan.windows():
+        start, end = w.viewed(plan.viewer_zone)
+        writer.writerow([
+            w.office.id, w.office.name, w.start.isoformat(), w.end.isoformat(), start.isoformat(),
+            end.isoformat(), "; ".join(w.office.fax), "; ".join(dial(n, dial_from) for n in w.office.fax),
+        ])
+    return buffer.getvalue()
+
+
+def _uid(plan: Plan, w: Window) -> str:
+    campaign = plan.campaign.data.reference or plan.campaign.path.stem
+    utc = w.start.astimezone(dt.timezone.utc)
+    return f"{campaign}-{w.office.id}-{utc:%Y%m%dT%H%MZ}@faxcampaign".replace(" ", "-")
+
+
+def as_ics(plan: Plan, dial_from: str | None) -> str:
+    import icalendar
+
+    from faxcampaign import letters
+
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//faxcampaign//plan//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", plan.campaign.data.title)
+    stamp = plan.now.astimezone(dt.timezone.utc).replace(microsecond=0)
+    signer = letters.default_signer(plan.campaign)
+    scripts: dict[str, str] = {}
+    for w in plan.windows():
+        office = w.office
+        if office.id not in scripts:
+            scripts[office.id] = letters.render_call_script(plan.campaign, office, signer, w.start.date())
+        numbers = "\n".join(f"{dial(n, dial_from)} ({n})" for n in office.fax)
+        description = f"Fax: {numbers}"
+        if office.manual:
+            description += "\nManual line: phone first."
+        if scripts[office.id]:
+            description += "\n" + scripts[office.id]
+        event = icalendar.Event()
+        event.add("uid", _uid(plan, w))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", w.start)
+        event.add("dtend", w.end)
+        event.add("summary", f"Fax {office.name}")
+        event.add("description", description)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    ical: bytes = calendar.to_ical()
+    return ical.decode("utf-8")
+
+
+FORMATTERS: dict[str, Callable[[Plan, str | None], str]] = {
+    "table": table,
+    "json": as_json,
+    "csv": as_csv,
+    "ics": as_ics,
+}

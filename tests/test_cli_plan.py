@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import click.testing
+from click.testing import CliRunner
+
+from faxcampaign.cli import cli
+
+
+def run(*args: str, ok: bool = True) -> click.testing.Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=not ok)
+
+
+LONDON = ["--tz", "Europe/London", "--dial-from", "GB"]
+
+
+def test_table_for_the_appeal_week(example: Path) -> None:
+    result = run("plan", str(example), "--from", "2003-01-06", "--days", "1", *LONDON,
+                 "--now", "2003-01-06T07:30", "--recipient", "karaganda-court", "--recipient", "president")
+    assert result.exit_code == 0
+    assert result.stdout == """\
+Free the Karaganda worker activists (KAR-2003-01)
+Times in Europe/London; office local time below each; numbers dialled from GB.
+
+Mon 06 Jan 2003
+  03:00-07:00  N. Nazarbayev
+               local Mon 09:00-13:00 +06; fax 00 7 317 232-49-59
+                                           or 00 7 317 232-19-04
+  03:00-07:00  Karaganda Oblast Court
+               local Mon 09:00-13:00 +06; fax 00 7 321 242-02-20
+  08:00-12:00  N. Nazarbayev  NEXT
+               local Mon 14:00-18:00 +06; fax 00 7 317 232-49-59
+                                           or 00 7 317 232-19-04
+  08:00-12:00  Karaganda Oblast Court
+               local Mon 14:00-18:00 +06; fax 00 7 321 242-02-20
+"""
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+
+
+def test_table_marks_open_now_last_chance_and_closed(write_campaign: Callable[..., Path]) -> None:
+    text = Path(write_campaign()).read_text().replace("deadline: 2027-12-31", "deadline: 2026-12-17")
+    path = write_campaign(text)
+    result = run("plan", str(path), "--from", "2026-12-15", "--days", "3", *LONDON,
+                 "--now", "2026-12-15T04:30", "--recipient", "court")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "  04:00-08:00  Karaganda Oblast Court  OPEN NOW" in lines
+    assert "  closed  Karaganda Oblast Court: Independence Day (Wed 16 Dec local)" in lines
+    assert "  09:00-13:00  Karaganda Oblast Court  LAST CHANCE" in lines
+    assert lines[lines.index("Thu 17 Dec 2026") + 3] == "  09:00-13:00  Karaganda Oblast Court  LAST CHANCE"
+
+
+def test_json_contract(write_campaign: Callable[..., Path]) -> None:
+    result = run("plan", str(write_campaign()), "--from", "2026-12-16", "--days", "2", *LONDON,
+                 "--format", "json", "--now", "2026-12-16T00:00")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["campaign"] == "Test campaign"
+    assert document["viewer"] == {"timezone": "Europe/London", "dial_from": "GB"}
+    assert (document["from"], document["days"]) == ("2026-12-16", 2)
+    court = document["recipients"][0]
+    assert court == {
+        "id": "court",
+        "name": "Karaganda Oblast Court",
+        "timezone": "Asia/Almaty",
+        "manual": True,
+        "fax": [{"e164": "+77212420220", "dial": "00 7 7212 42 02 20"}],
+        "windows": [
+            {"start": "2026-12-17T09:00:00+05:00", "end": "2026-12-17T13:00:00+05:00"},
+            {"start": "2026-12-17T14:00:00+05:00", "end": "2026-12-17T18:00:00+05:00"},
+        ],
+        "closed": [{"date": "2026-12-16", "reason": "Independence Day"}],
+    }
+    assert [f["dial"] for f in document["recipients"][1]["fax"]] == ["00 7 7172 32 49 59", "00 7 7172 32 19 04"]
+
+
+def test_json_without_dial_from_is_international(write_campaign: Callable[..., Path]) -> None:
+    result = run("plan", str(write_campaign()), "--from", "2026-12-17", "--tz", "UTC", "--format", "json")
+    fax = json.loads(result.stdout)["recipients"][0]["fax"]
+    assert fax == [{"e164": "+77212420220", "dial": "+7 7212 42 02 20"}]
+    assert json.loads(result.stdout)["viewer"]["dial_from"] is None
+
+
+def test_csv_rows(write_campaign: Callable[..., Path]) -> None:
+    result = run("plan", str(write_campaign()), "--from", "2026-12-14", "--days", "1", "--tz", "America/New_York",
+                 "--dial-from", "US", "--format", "csv", "--recipient", "court")
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["id", "name", "office_start", "office_end", "viewer_start", "viewer_end", "e164", "dial"]
+    # Monday 09:00 in Almaty is still Sunday in New York: that window belongs to Sunday.
+    assert rows[1] == ["court", "Karaganda Oblast Court", "2026-12-14T14:00:00+05:00", "2026-12-14T18:00:00+05:00",
+                       "2026-12-14T04:00:00-05:00", "2026-12-14T08:00:00-05:00", "+77212420220",
+                       "011 7 7212 42 02 20"]
+    assert rows[2][2] == "2026-12-15T09:00:00+05:00"
+    assert rows[2][4] == "2026-12-14T23:00:00-05:00"
+    assert len(rows) == 3
+
+
+def test_ics_has_vtimezone_and_stable_uids(write_campaign: Callable[..., Path]) -> None:
+    args = ["plan", str(write_campaign()), "--from", "2026-12-14", "--days", "2", *LONDON, "--format", "ics",
+            "--now", "2026-12-01T10:00"]
+    first, again = run(*args), run(*args)
+    assert first.exit_code == 0
+    assert first.stdout == again.stdout
+    text = first.stdout.replace("\r\n ", "")
+    assert "BEGIN:VTIMEZONE" in text and "TZID:Asia/Almaty" in text
+    assert "DTSTART;TZID=Asia/Almaty:20261214T090000" in text
+    assert text.count("BEGIN:VEVENT") == 8
+    assert "UID:TST-1-court-20261214T0400Z@faxcampaign" in text
+    assert "SUMMARY:Fax Karaganda Oblast Court" in text
+    assert 'Say "prinyat fax" to Karaganda Oblast Court' in text.replace("\\", "")
+    assert "00 7 7212 42 02 20 (+77212420220)" in text
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(first.stdout)
+    events = calendar.walk("VEVENT")
+    assert events[0].decoded("dtstart").isoformat() == "2026-12-14T09:00:00+05:00"
+
+
+def test_range_past_deadline_says_so_and_exits_0(example: Path) -> None:
+    result = run("plan", str(example), "--from", "2026-11-26", "--tz", "Europe/London")
+    assert result.exit_code == 0
+    assert result.stdout.endswith(
+        "\nThe deadline, 2003-01-10, has passed: there is nothing to call from 2026-11-26 on.\n")
+
+
+def test_range_before_start(example: Path) -> None:
+    result = run("plan", str(example), "--from", "2002-12-01", "--tz", "Europe/London", "--format", "json")
+    assert result.exit_code == 0
+    assert "The campaign starts on 2003-01-06, after 2002-12-07" in result.stderr
+    assert all(r["windows"] == [] for r in json.loads(result.stdout)["recipients"])
+
+
+def test_from_defaults_to_today_in_viewer_zone(write_campaign: Callable[..., Path]) -> None:
+    # 2026-12-14 01:00 UTC is still Sunday 13 December in Los Angeles.
+    result = run("plan", str(write_campaign()), "--tz", "America/Los_Angeles", "--now", "2026-12-14T01:00Z",
+                 "--format", "json", "--days", "1")
+    assert json.loads(result.stdout)["from"] == "2026-12-13"
+
+
+def test_bad_options_are_usage_errors(example: Path) -> None:
+    for args, message in [
+        (["--tz", "Mars/Base"], "unknown time zone 'Mars/Base'"),
+        (["--dial-from", "XX"], "not an ISO country code: 'XX'"),
+        (["--from", "2003-13-01"], "not a date: '2003-13-01'"),
+        (["--recipient", "nobody"], "no recipient 'nobody'; the ids are: president, karaganda-court"),
+        (["--now", "yesterday-ish"], "not a date and time"),
+        (["--days", "0"], "0 is not in the range 1<=x<=366"),
+    ]:
+        result = run("plan", str(example), "--tz", "UTC", *args, ok=False)
+        assert result.exit_code == 2, args
+        assert message in result.stderr, (args, result.stderr)
+
+
+def test_bad_campaign_exits_1_with_findings_on_stderr(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("title: [\n")
+    result = run("plan", str(path), "--tz", "UTC")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:2:1: error: not valid YAML")
+    assert result.stdout == ""
