@@ -145,10 +145,23 @@ def test_range_outside_campaign(example: Path) -> None:
 
 
 def test_wall_times_in_gaps_and_overlaps() -> None:
-    # Gap: 01:30 did not happen in London on 2027-03-28; read with the old offset, it is 02:30 BST.
-    assert clock.wall("Europe/London", dt.date(2027, 3, 28), 90).isoformat() == "2027-03-28T02:30:00+01:00"
+    # Gap: 01:30 did not happen in London on 2027-03-28; it means the jump, 02:00 BST.
+    assert clock.wall("Europe/London", dt.date(2027, 3, 28), 90).isoformat() == "2027-03-28T02:00:00+01:00"
+    assert clock.wall("Europe/London", dt.date(2027, 3, 28), 60).isoformat() == "2027-03-28T02:00:00+01:00"
+    assert clock.wall("Europe/London", dt.date(2027, 3, 28), 59).isoformat() == "2027-03-28T00:59:00+00:00"
     # Overlap: 01:30 happened twice on 2027-10-31; the first (BST) is meant.
     assert clock.wall("Europe/London", dt.date(2027, 10, 31), 90).isoformat() == "2027-10-31T01:30:00+01:00"
     # Kazakhstan 2024: 23:30 on 29 February happened at +06 and again at +05; the first.
     assert clock.wall("Asia/Almaty", dt.date(2024, 2, 29), 1410).isoformat() == "2024-02-29T23:30:00+06:00"
     assert clock.wall("Asia/Almaty", dt.date(2024, 2, 29), 1440).isoformat() == "2024-03-01T00:00:00+05:00"
+
+
+def test_span_wholly_inside_a_gap_is_dropped(write_campaign: Callable[..., Path]) -> None:
+    text = MODERN.replace("timezone: Asia/Almaty", "timezone: America/Los_Angeles").replace(
+        "hours: \"Mo-Fr 09:00-13:00,14:00-18:00; PH off\"", "hours: \"Su 01:00-02:00,02:15-02:45,03:00-04:00\"")
+    p = plan(load(write_campaign(text.replace("starts: 2026-01-01", "starts: 2026-03-01"))),
+             dt.date(2026, 3, 8), 1, "America/Los_Angeles", NOW, ["court"])
+    # 02:00-03:00 did not exist on 2026-03-08 in Los Angeles: the 02:15-02:45 span never happened.
+    assert [f"{w.start:%H:%M%z}-{w.end:%H:%M%z}" for w in p.windows()] == [
+        "01:00-0800-03:00-0700", "03:00-0700-04:00-0700"]
+    assert [w.end - w.start for w in p.windows()] == [dt.timedelta(hours=1)] * 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -203,11 +204,12 @@ class Campaign:
     def letter_path(self) -> Path:
         return self.path.parent / self.data.letter
 
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Office]:
+        return {office.id: office for office in self.offices}
+
     def office(self, recipient_id: str) -> Office:
-        for office in self.offices:
-            if office.id == recipient_id:
-                return office
-        raise KeyError(recipient_id)
+        return self._by_id[recipient_id]
 
     def context_for(self, office: Office) -> dict[str, Any]:
         return {**self.data.context, **office.recipient.context}

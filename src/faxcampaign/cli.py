@@ -165,6 +165,68 @@ def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from:
 
 
 @cli.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Folder for the letters: DIR/<recipient-id>.pdf.")
+@click.option("--signer", metavar="NAME", help="Sign as this volunteer instead of the campaign's sender.")
+@click.option("--organisation", metavar="TEXT", help="The signer's organisation (with --signer).")
+@click.option("--address", multiple=True, metavar="LINE", help="A line of the signer's address (repeatable).")
+@click.option("--email", metavar="EMAIL", help="The signer's email (with --signer).")
+@click.option("--signers", "signers_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.csv",
+              help="Many signers (UTF-8 CSV: name, organisation, address, email): DIR/<signer>/<id>.pdf.")
+@click.option("--recipient", "only", multiple=True, metavar="ID", help="Only this recipient (repeatable).")
+@click.option("--combine", is_flag=True, help="Also write DIR/letters.pdf with every letter, for printing.")
+@click.option("--cover", is_flag=True, help="Start each letter with a fax cover sheet.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "tiff"]), default="pdf", show_default=True,
+              help="tiff: TIFF class F (Group 4, 204x196 dpi) for fax servers; needs Ghostscript.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--date", "letter_date", callback=_date, metavar="DATE", help="The letter's date; default today.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="Render in N processes; default the number of CPUs.")
+def render(campaign: Path, out: Path, signer: str | None, organisation: str | None, address: tuple[str, ...],
+           email: str | None, signers_file: Path | None, only: tuple[str, ...], combine: bool, cover: bool,
+           fmt: str, paper: str, letter_date: dt.date | None, jobs: int | None) -> None:
+    """Write fax-ready letters, one per recipient (and per signer).
+
+    \b
+    Example:
+      faxcampaign render campaign.yaml --out letters --signer "Ann Smith" --email ann@example.org
+      faxcampaign render campaign.yaml --out letters --signers volunteers.csv --combine
+      faxcampaign render campaign.yaml --out fax --format tiff --cover
+    """
+    import os
+
+    from faxcampaign import clock
+    from faxcampaign.campaign import load
+    from faxcampaign.letters import Signer
+    from faxcampaign.render import Options, count_tasks, read_signers, render_all
+
+    if signer and signers_file:
+        raise click.UsageError("give either --signer or --signers, not both")
+    if not signer and (organisation or address or email):
+        raise click.UsageError("--organisation, --address and --email describe --signer; give --signer too")
+    loaded = load(campaign)
+    known = [o.id for o in loaded.offices]
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise click.BadParameter(f"no recipient {unknown[0]!r}; the ids are: {', '.join(known)}",
+                                 param_hint="'--recipient'")
+    one = Signer(signer.strip(), organisation, address, email) if signer and signer.strip() else None
+    many = read_signers(signers_file) if signers_file else None
+    today = letter_date or clock.local_date(clock.utc_now(), clock.system_zone_name())
+    options = Options(today=today, paper=paper, cover=cover, fmt=fmt)
+    total = count_tasks(loaded, many, only)
+    kwargs: dict[str, Any] = dict(signer=one, signers=many, only=only, combine=combine,
+                                  jobs=jobs or os.cpu_count() or 1)
+    if sys.stderr.isatty() and total > 20:
+        with click.progressbar(length=total, label="Rendering", file=sys.stderr) as bar:
+            written = render_all(loaded, out, options, progress=bar.update, **kwargs)
+    else:
+        written = render_all(loaded, out, options, **kwargs)
+    click.echo(f"wrote {len(written)} file(s) to {out}", err=True)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the campaign file.
 

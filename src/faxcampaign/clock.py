@@ -3,10 +3,11 @@
 Everything uses pytz with its discipline: naive wall times are ``localize``d, never given as ``tzinfo=``,
 and results of arithmetic are ``normalize``d. Nothing here reads the current time; callers pass ``now``.
 
-A wall time that does not exist (the clocks jumped over it) or happens twice (the clocks went back, or
-Kazakhstan's move from +06 to +05 at 2024-03-01 00:00) is read as Python's ``fold=0`` reads it (PEP 495):
-the offset in force *before* the change. So in a gap 02:30 means 03:30 new time, and in an overlap the
-first of the two occurrences is meant.
+A wall time that happens twice (the clocks went back, or Kazakhstan's move from +06 to +05 at
+2024-03-01 00:00) means its first occurrence. A wall time that never happened (the clocks jumped over it)
+means the moment of the jump: in London on 2027-03-28, 01:30 means 02:00 BST. Both rules keep the order
+of wall times, so windows made from ordered spans never overlap, and a span wholly inside a gap has no
+length (the scheduler drops it).
 """
 
 from __future__ import annotations
@@ -50,12 +51,24 @@ def wall(zone_name: str, day: dt.date, minutes: int) -> dt.datetime:
         candidates = [tz.localize(naive, is_dst=flag) for flag in (True, False)]
         return min(candidates, key=lambda c: c.astimezone(pytz.utc))
     except pytz.NonExistentTimeError:
-        # Skipped: read with the offset in force before the jump, then shown on the new clock.
-        before = tz.localize(naive - dt.timedelta(hours=6), is_dst=True)
-        offset = before.utcoffset()
-        assert offset is not None
-        result: dt.datetime = pytz.utc.localize(naive - offset).astimezone(tz)
-        return result
+        return _jump(tz, naive)
+
+
+def _jump(tz: pytz.BaseTzInfo, naive: dt.datetime) -> dt.datetime:
+    """The instant the clocks jumped over ``naive`` (which lies in the gap): found by bisection between
+    the two instants ``naive`` would be under the offsets before and after the change."""
+    before = tz.normalize(tz.localize(naive - dt.timedelta(hours=6), is_dst=True)).utcoffset()
+    after = tz.normalize(tz.localize(naive + dt.timedelta(hours=6), is_dst=True)).utcoffset()
+    assert before is not None and after is not None
+    lo, hi = naive - after, naive - before  # UTC; the change happened in (lo, hi]
+    while hi - lo > dt.timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if pytz.utc.localize(mid).astimezone(tz).utcoffset() == after:
+            hi = mid
+        else:
+            lo = mid
+    result: dt.datetime = pytz.utc.localize(hi.replace(microsecond=0)).astimezone(tz)
+    return result
 
 
 def convert(instant: dt.datetime, zone_name: str) -> dt.datetime:

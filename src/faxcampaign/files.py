@@ -13,7 +13,8 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     """Write ``data`` to ``path`` whole or not at all: readers never see a half-written file."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from e

@@ -13,6 +13,8 @@ import datetime as dt
 import functools
 import re
 import traceback
+import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 import jinja2
@@ -66,16 +68,25 @@ class Signer:
 
     @property
     def slug(self) -> str:
-        import unicodedata
-
+        """A folder name from the signer's name: Latin letters as they are, Cyrillic transliterated."""
         from faxcampaign.campaign import SLUG
 
-        ascii_name = unicodedata.normalize("NFKD", self.name).encode("ascii", "ignore").decode()
-        slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64].strip("-")
+        latin = "".join(_TRANSLIT.get(c, c) for c in self.name.lower())
+        ascii_name = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
+        slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:64].strip("-")
         if not SLUG.match(slug):
-            # A name with no Latin letters (e.g. Cyrillic only): a stable code from its characters.
+            # Nothing Latin is left (e.g. a Greek or Chinese name): a stable code from its characters.
             slug = "signer-" + "-".join(f"{ord(c):x}" for c in self.name if c.isalnum())[:50].strip("-")
         return slug
+
+
+# Russian and Kazakh Cyrillic, for folder names only.
+_TRANSLIT = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
+    "a b v g d e yo zh z i y k l m n o p r s t u f kh ts ch sh shch - y - e yu ya a g q n o u u h i".split(),
+    strict=True,
+))
+_TRANSLIT["ъ"] = _TRANSLIT["ь"] = ""
 
 
 def default_signer(campaign: Campaign) -> Signer:
@@ -94,12 +105,17 @@ def recipient_vars(campaign: Campaign, office: Office) -> dict[str, Any]:
     return data
 
 
-def variables(campaign: Campaign, office: Office, signer: Signer, today: dt.date) -> dict[str, Any]:
+def variables(campaign: Campaign, office: Office, signer: Signer, today: dt.date,
+              everyone: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The template's variables; ``everyone`` is the `recipients` list, when the caller has it already."""
     info = campaign.data.model_dump(include={"title", "reference", "starts", "deadline", "context", "closing"})
+    if everyone is None:
+        everyone = [recipient_vars(campaign, o) for o in campaign.offices]
     return {
         "campaign": info,
-        "recipient": recipient_vars(campaign, office),
-        "recipients": [recipient_vars(campaign, o) for o in campaign.offices],
+        "recipient": everyone[campaign.offices.index(office)] if office in campaign.offices
+        else recipient_vars(campaign, office),
+        "recipients": everyone,
         "sender": dataclasses.asdict(signer),
         "context": campaign.context_for(office),
         "today": today,
@@ -119,10 +135,18 @@ class LetterTemplate:
         except jinja2.TemplateError as e:
             raise TemplateError(_explain(e), self.filename, _line(e, self.filename)) from e
         self._recipients = [recipient_vars(campaign, o) for o in campaign.offices]
+        self._rendered: dict[tuple[str, Signer, dt.date], str] = {}
 
     def render(self, office: Office, signer: Signer, today: dt.date) -> str:
-        """The letter body as Markdown text."""
-        values = variables(self.campaign, office, signer, today)
+        """The letter body as Markdown text (remembered: a check before writing and the writing itself
+        render each letter once)."""
+        key = (office.id, signer, today)
+        if key not in self._rendered:
+            self._rendered[key] = self._render(office, signer, today)
+        return self._rendered[key]
+
+    def _render(self, office: Office, signer: Signer, today: dt.date) -> str:
+        values = variables(self.campaign, office, signer, today, self._recipients)
         try:
             return self.template.render(values)
         except Exception as e:  # also a template's own ZeroDivisionError, IndexError, ...
@@ -206,8 +230,15 @@ def _inline(token: Any) -> Inline:
     return tuple(merged)
 
 
-def parse_markdown(text: str) -> list[Block]:
-    """Parse the letter subset of Markdown into blocks; a nested list is folded into its item."""
+@functools.lru_cache(maxsize=256)
+def parse_markdown(text: str) -> tuple[Block, ...]:
+    """Parse the letter subset of Markdown into blocks; a nested list is folded into its item.
+
+    Cached: many signers of one office's letter usually share its text."""
+    return tuple(_parse_markdown(text))
+
+
+def _parse_markdown(text: str) -> list[Block]:
     blocks: list[Block] = []
     items: list[Inline] = []
     depth = 0
@@ -237,7 +268,7 @@ def parse_markdown(text: str) -> list[Block]:
     return blocks
 
 
-def plain_text(blocks: list[Block]) -> str:
+def plain_text(blocks: Sequence[Block]) -> str:
     """The document's text, for checks (font coverage) and tests."""
     lines: list[str] = []
     for block in blocks:
@@ -245,3 +276,69 @@ def plain_text(blocks: list[Block]) -> str:
         for runs in items:
             lines.append("".join(run.text for run in runs))
     return "\n".join(lines)
+
+
+# --- a letter, ready for layout --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Cover:
+    to: tuple[str, ...]
+    fax_to: str
+    sender: tuple[str, ...]
+    contact: str  # fax/phone/email of the sender, for "if this reached you in error"
+    date: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Letter:
+    """Everything the page layout prints, as plain text (never markup)."""
+
+    key: str  # the recipient id; names the file
+    sender: tuple[str, ...]
+    date: str
+    recipient: tuple[str, ...]
+    by_fax: str
+    reference: str | None
+    salutation: str
+    body: tuple[Block, ...]
+    closing: str
+    signature: tuple[str, ...]
+    title: str
+    author: str
+    subject: str
+    cover: Cover | None = None
+
+
+def format_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def build_letter(campaign: Campaign, template: LetterTemplate, office: Office, signer: Signer, today: dt.date,
+                 cover: bool = False) -> Letter:
+    """Render the template for one office and signer, and gather the page's text around it."""
+    from faxcampaign.numbers import dial
+
+    r = office.recipient
+    body = parse_markdown(template.render(office, signer, today))
+    numbers = " or ".join(dial(n, None) for n in office.fax)
+    sender = tuple(x for x in (signer.name, signer.organisation, *signer.address, signer.email, signer.phone) if x)
+    recipient = tuple(x for x in (r.name, r.title, r.organisation, *r.address) if x)
+    reference = campaign.data.reference
+    contact = ", ".join(x for x in (signer.email, signer.phone) if x) or signer.name
+    return Letter(
+        key=office.id,
+        sender=sender,
+        date=format_date(today),
+        recipient=recipient,
+        by_fax=numbers,
+        reference=reference,
+        salutation=r.salutation or "Dear Sir or Madam,",
+        body=body,
+        closing=campaign.data.closing,
+        signature=tuple(x for x in (signer.name, signer.organisation) if x),
+        title=f"{campaign.data.title}: letter to {r.name}",
+        author=signer.name,
+        subject=reference or campaign.data.title,
+        cover=Cover(recipient, numbers, sender, contact, format_date(today)) if cover else None,
+    )

@@ -194,7 +194,9 @@ def office_days(
         for begin, end in day_spans_:
             start = clock.wall(zone, day, begin)
             if range_start <= start < range_end:
-                spans.append((start, clock.wall(zone, day, end)))
+                finish = clock.wall(zone, day, end)
+                if finish > start:  # a span wholly inside a clock change's gap never happened
+                    spans.append((start, finish))
         if reason is not None:
             would_open = clock.wall(zone, day, normal[0][0])
             if range_start <= would_open < range_end:
