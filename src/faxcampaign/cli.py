@@ -111,6 +111,19 @@ def viewer_options(func: Any) -> Any:
     return func
 
 
+def _load_with(path: Path, only: tuple[str, ...]) -> Any:
+    """Load the campaign and check that every --recipient names one of its ids."""
+    from faxcampaign.campaign import load
+
+    loaded = load(path)
+    known = [o.id for o in loaded.offices]
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise click.BadParameter(f"no recipient {unknown[0]!r}; the ids are: {', '.join(known)}",
+                                 param_hint="'--recipient'")
+    return loaded
+
+
 def _now(value: str | None, zone: str) -> dt.datetime:
     from faxcampaign import clock
 
@@ -146,17 +159,11 @@ def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from:
       faxcampaign plan campaign.yaml --format ics > calls.ics
     """
     from faxcampaign import clock
-    from faxcampaign.campaign import load
     from faxcampaign.output import FORMATTERS, notice
     from faxcampaign.schedule import plan as make_plan
 
     now = _now(now_text, zone)
-    loaded = load(campaign)
-    known = [o.id for o in loaded.offices]
-    unknown = [i for i in only if i not in known]
-    if unknown:
-        raise click.BadParameter(f"no recipient {unknown[0]!r}; the ids are: {', '.join(known)}",
-                                 param_hint="'--recipient'")
+    loaded = _load_with(campaign, only)
     result = make_plan(loaded, first or clock.local_date(now, zone), days, zone, now, only)
     message = notice(result)
     if message and fmt != "table":
@@ -197,7 +204,6 @@ def render(campaign: Path, out: Path, signer: str | None, organisation: str | No
     import os
 
     from faxcampaign import clock
-    from faxcampaign.campaign import load
     from faxcampaign.letters import Signer
     from faxcampaign.render import Options, count_tasks, read_signers, render_all
 
@@ -205,12 +211,7 @@ def render(campaign: Path, out: Path, signer: str | None, organisation: str | No
         raise click.UsageError("give either --signer or --signers, not both")
     if not signer and (organisation or address or email):
         raise click.UsageError("--organisation, --address and --email describe --signer; give --signer too")
-    loaded = load(campaign)
-    known = [o.id for o in loaded.offices]
-    unknown = [i for i in only if i not in known]
-    if unknown:
-        raise click.BadParameter(f"no recipient {unknown[0]!r}; the ids are: {', '.join(known)}",
-                                 param_hint="'--recipient'")
+    loaded = _load_with(campaign, only)
     one = Signer(signer.strip(), organisation, address, email) if signer and signer.strip() else None
     many = read_signers(signers_file) if signers_file else None
     today = letter_date or clock.local_date(clock.utc_now(), clock.system_zone_name())
@@ -224,6 +225,67 @@ def render(campaign: Path, out: Path, signer: str | None, organisation: str | No
     else:
         written = render_all(loaded, out, options, **kwargs)
     click.echo(f"wrote {len(written)} file(s) to {out}", err=True)
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None or value in ("today", "tomorrow"):
+        return value
+    _date(ctx, param, value)
+    return value
+
+
+@cli.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--date", "day_text", callback=_day, metavar="DATE",
+              help="The day (yours): YYYY-MM-DD, today or tomorrow; default today.")
+@viewer_options
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "pdf", "csv"]), default="text",
+              show_default=True)
+@click.option("--out", "pattern", metavar="PATH",
+              help="Write here instead of stdout; {date} becomes the day, e.g. sheets/{date}.html.")
+@click.option("--letters", "letters_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Where `render --out DIR` wrote the letters; each row names its file.")
+def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | None, fmt: str,
+              pattern: str | None, letters_dir: Path | None) -> None:
+    """Today's calls for one volunteer: whom, when on your clock, what to dial and say.
+
+    Made for cron: no prompts, no colour, the same bytes for the same inputs, files
+    written whole. Exit 0 also when there is nothing to call.
+
+    \b
+    Example:
+      faxcampaign callsheet campaign.yaml --tz Europe/London --dial-from GB
+      faxcampaign callsheet campaign.yaml --date tomorrow --tz Europe/London \\
+          --dial-from GB --format html --out 'sheets/{date}.html'
+    """
+    from faxcampaign import clock
+    from faxcampaign.callsheet import FORMATS, build
+    from faxcampaign.campaign import load
+    from faxcampaign.files import atomic_write
+
+    now = clock.utc_now()
+    today = clock.local_date(now, zone)
+    if day_text in (None, "today"):
+        day = today
+    elif day_text == "tomorrow":
+        day = today + dt.timedelta(days=1)
+    else:
+        day = dt.date.fromisoformat(day_text)
+    target = None
+    if pattern:
+        try:
+            target = Path(pattern.format(date=day.isoformat()))
+        except (KeyError, IndexError, ValueError):
+            raise click.BadParameter(f"{pattern!r}: the only placeholder is {{date}}", param_hint="'--out'") from None
+    elif fmt == "pdf":
+        raise click.UsageError("--format pdf needs --out")
+    sheet = build(load(campaign), day, zone, dial_from, now, letters_dir)
+    result = FORMATS[fmt](sheet)
+    if target is None:
+        click.echo(result, nl=False)
+    else:
+        atomic_write(target, result)
+        click.echo(f"wrote {target}", err=True)
 
 
 @cli.command()

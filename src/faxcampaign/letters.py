@@ -26,7 +26,7 @@ from faxcampaign.errors import TemplateError
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#+\-.!|~()&{}])")
 
 
-def _escape_markdown(value: Any) -> str:
+def escape_markdown(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", "" if value is None else str(value))
 
 
@@ -37,7 +37,7 @@ def _environment(folder: str, markdown: bool) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
-        finalize=_escape_markdown if markdown else None,
+        finalize=escape_markdown if markdown else None,
     )
 
 

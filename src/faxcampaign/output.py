@@ -17,7 +17,8 @@ from faxcampaign.schedule import OfficePlan, Plan, Window
 WIDTH = 80
 
 
-def _offset(instant: dt.datetime) -> str:
+def offset_text(instant: dt.datetime) -> str:
+    """The UTC offset as people write it: +06, +05:45, -08."""
     offset = instant.utcoffset() or dt.timedelta()
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
@@ -25,7 +26,8 @@ def _offset(instant: dt.datetime) -> str:
     return f"{sign}{hours:02d}" + (f":{rest:02d}" if rest else "")
 
 
-def _span(start: dt.datetime, end: dt.datetime) -> str:
+def span_text(start: dt.datetime, end: dt.datetime) -> str:
+    """'09:00-13:00'; an end at the next midnight is 24:00."""
     end_text = "24:00" if end.time() == dt.time() and end.date() > start.date() else end.strftime("%H:%M")
     return f"{start:%H:%M}-{end_text}"
 
@@ -73,8 +75,8 @@ def table(plan: Plan, dial_from: str | None) -> str:
             mark = ("  " + ", ".join(marks)) if marks else ""
             name_width = WIDTH - 15 - len(mark)
             name = w.office.name if len(w.office.name) <= name_width else w.office.name[: name_width - 1] + "…"
-            out.append(f"  {_span(start, end)}  {name}{mark}")
-            local = f"{w.start:%a} {_span(w.start, w.end)} {_offset(w.start)}"
+            out.append(f"  {span_text(start, end)}  {name}{mark}")
+            local = f"{w.start:%a} {span_text(w.start, w.end)} {offset_text(w.start)}"
             first, *others = [dial(n, dial_from) for n in w.office.fax]
             out.append(f"{'':15}local {local}; fax {first}")
             out += [f"{'':15}{'or':>{len(local) + 11}} {n}" for n in others]

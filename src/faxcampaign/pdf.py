@@ -11,10 +11,13 @@ import functools
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from faxcampaign.letters import Block, Letter, ListBlock, Run
+
+if TYPE_CHECKING:
+    from faxcampaign.callsheet import Sheet
 
 FONT_DIR = Path(__file__).parent / "fonts"
 FAMILY = "DejaVuSerif"
@@ -279,4 +282,49 @@ def render(letters: Sequence[Letter], paper: str = "a4") -> bytes:
             story.append(PageBreak())
         story += _story(letter, i)
     doc.build(story, canvasmaker=_canvas_class([letter.reference for letter in letters]))
+    return buffer.getvalue()
+
+
+def render_callsheet(sheet: Sheet) -> bytes:
+    """A printable A4 call sheet in the letters' font."""
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from faxcampaign.callsheet import NOTHING, OUTCOMES, when
+
+    register_fonts()
+    styles = _styles()
+    body, block = styles["body"], styles["block"]
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=page_size("a4"), leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN, bottomMargin=MARGIN, title=f"{sheet.heading()}: {sheet.date}",
+                            subject="Call sheet", creator="faxcampaign", invariant=1)
+    story: list[Any] = [
+        Paragraph(f"<b>{_text(sheet.heading())}</b>", styles["body"]),
+        _lines([sheet.subheading()], body),
+        Paragraph(f"<b>{_text(sheet.deadline_text())}</b>", body),
+    ]
+    if not sheet.rows:
+        story.append(_lines([NOTHING], body))
+    for i, row in enumerate(sheet.rows, 1):
+        name = f"{i}. {row.name}" + (f", {row.title}" if row.title else "")
+        cells = [
+            ["When", _lines([when(s) for s in row.slots], block)],
+            ["Dial", _lines([f"{n.dial}  ({n.e164})" for n in row.numbers], block)],
+        ]
+        if row.manual:
+            cells.append(["Manual line", _lines(["Phone first."], block)])
+        if row.script:
+            cells.append(["Say", _lines([row.script], block)])
+        if row.letter:
+            cells.append(["Letter", _lines([row.letter], block)])
+        cells.append(["", _lines(["   ".join(f"\u25a1 {o}" for o in OUTCOMES)], block)])
+        table = Table([[Paragraph(f"<b>{_text(label)}</b>", block), value] for label, value in cells],
+                      colWidths=[30 * MM, None], hAlign="LEFT")
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+        story.append(KeepTogether([Spacer(1, 8), Paragraph(f"<b>{_text(name)}</b>", body), table]))
+    if sheet.closed:
+        story += [Spacer(1, 10), Paragraph("<b>Closed today</b>", body)]
+        story += [_lines([f"{c.name}: {c.reason} ({c.date:%a %d %b} local)" for c in sheet.closed], body)]
+    doc.build(story)
     return buffer.getvalue()
