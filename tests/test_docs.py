@@ -1,0 +1,55 @@
+"""The README's examples are real: each console block's command gives the output shown."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from faxcampaign.cli import cli
+
+BLOCKS = re.findall(r"```console\n\$ (.+?)\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+
+
+def test_readme_has_examples() -> None:
+    assert len(BLOCKS) >= 3
+
+
+@pytest.mark.parametrize(("command", "expected"), BLOCKS, ids=[b[0][:40] for b in BLOCKS])
+def test_readme_example_output(command: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(ROOT / "campaign.yaml", tmp_path)
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    if "--letters letters" in command:
+        runner.invoke(cli, ["render", "campaign.yaml", "--out", "letters", "--date", "2003-01-06"],
+                      catch_exceptions=False)
+    args = shlex.split(command)
+    assert args[0] == "faxcampaign"
+    result = runner.invoke(cli, args[1:], catch_exceptions=False)
+    assert result.exit_code == 0
+    shown = result.stdout + result.stderr
+    if expected.endswith("...\n"):
+        assert shown.startswith(expected[: -len("...\n")])
+    else:
+        assert shown == expected
+
+
+def test_docs_name_every_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in cli.commands:
+        assert f"`faxcampaign {name}" in readme, name
+
+
+def test_docs_reference_lists_every_key_of_the_schema() -> None:
+    from faxcampaign.campaign import CampaignFile, Recipient
+
+    reference = (ROOT / "docs" / "campaign.md").read_text(encoding="utf-8")
+    for model in (CampaignFile, Recipient):
+        for key in model.model_fields:
+            assert f"`{key}`" in reference, key
