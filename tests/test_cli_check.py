@@ -174,3 +174,11 @@ def test_python_dash_m(example: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "faxcampaign", "--version"], capture_output=True, text=True)
     assert done.returncode == 0
     assert done.stdout.startswith("faxcampaign, version ")
+
+
+def test_warns_when_no_holiday_data_for_a_ph_rule(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(MODERN.replace("country: KZ", "country: TA"))
+    result = run("check", str(path))
+    assert result.exit_code == 0
+    assert f"{path}: warning: no public holiday data for TA: its PH rules never apply; list holidays under " \
+        "'closed'" in result.stdout.splitlines()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from faxcampaign.campaign import load
+from faxcampaign.campaign import Campaign, load
 from faxcampaign.errors import CampaignError, Finding, TemplateError
 
 
@@ -30,6 +30,8 @@ def check(path: str | Path, today: dt.date) -> list[Finding]:
         return findings + [_template_finding(e, str(path))]
     from faxcampaign.pdf import missing_glyphs
 
+    findings += _holiday_data(campaign)
+
     for office in campaign.offices:
         try:
             body = letters.plain_text(letters.parse_markdown(template.render(office, signer, today)))
@@ -46,4 +48,23 @@ def check(path: str | Path, today: dt.date) -> list[Finding]:
             shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:10])
             findings.append(Finding("error", str(campaign.letter_path), 0, 0, "",
                                     f"recipient {office.id!r}: the letter font cannot print {shown}"))
+    return findings
+
+
+def _holiday_data(campaign: Campaign) -> list[Finding]:
+    """A warning for each country whose public holidays a PH rule needs but the holidays package lacks."""
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    warned: set[str] = set()
+    findings = []
+    for office in campaign.offices:
+        country = office.country
+        if country and country not in supported and country not in warned and any(
+            rule.public_holiday for rule in office.hours.rules
+        ):
+            warned.add(country)
+            findings.append(Finding("warning", str(campaign.path), 0, 0, "",
+                                    f"no public holiday data for {country}: its PH rules never apply; "
+                                    "list holidays under 'closed'"))
     return findings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,9 @@ def check(campaign: Path, strict: bool, fmt: str) -> None:
       faxcampaign check campaign.yaml --strict --format json
     """
     from faxcampaign.checks import check as run_check
-    from faxcampaign.clock import utc_now
+    from faxcampaign.clock import local_date, system_zone_name, utc_now
 
-    findings = run_check(campaign, utc_now().date())
+    findings = run_check(campaign, local_date(utc_now(), system_zone_name()))
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
     if fmt == "json":
@@ -169,6 +170,8 @@ def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from:
     if message and fmt != "table":
         click.echo(message, err=True)
     click.echo(FORMATTERS[fmt](result, dial_from), nl=False)
+    if loaded.findings:
+        click.echo(f"{campaign}: {len(loaded.findings)} warning(s); see: faxcampaign check {campaign}", err=True)
 
 
 @cli.command()
@@ -217,13 +220,11 @@ def render(campaign: Path, out: Path, signer: str | None, organisation: str | No
     today = letter_date or clock.local_date(clock.utc_now(), clock.system_zone_name())
     options = Options(today=today, paper=paper, cover=cover, fmt=fmt)
     total = count_tasks(loaded, many, only)
-    kwargs: dict[str, Any] = dict(signer=one, signers=many, only=only, combine=combine,
-                                  jobs=jobs or os.cpu_count() or 1)
-    if sys.stderr.isatty() and total > 20:
-        with click.progressbar(length=total, label="Rendering", file=sys.stderr) as bar:
-            written = render_all(loaded, out, options, progress=bar.update, **kwargs)
-    else:
-        written = render_all(loaded, out, options, **kwargs)
+    show = sys.stderr.isatty() and total > 20
+    bar: Any = click.progressbar(length=total, label="Rendering", file=sys.stderr) if show else nullcontext()
+    with bar:
+        written = render_all(loaded, out, options, signer=one, signers=many, only=only, combine=combine,
+                             jobs=jobs or os.cpu_count() or 1, progress=bar.update if show else None)
     click.echo(f"wrote {len(written)} file(s) to {out}", err=True)
 
 

@@ -135,7 +135,7 @@ def as_csv(plan: Plan, dial_from: str | None) -> str:
 
 def _uid(plan: Plan, w: Window) -> str:
     campaign = plan.campaign.data.reference or plan.campaign.path.stem
-    utc = w.start.astimezone(dt.timezone.utc)
+    utc = clock.convert(w.start, "UTC")
     return f"{campaign}-{w.office.id}-{utc:%Y%m%dT%H%MZ}@faxcampaign".replace(" ", "-")
 
 
@@ -148,7 +148,7 @@ def as_ics(plan: Plan, dial_from: str | None) -> str:
     calendar.add("prodid", "-//faxcampaign//plan//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", plan.campaign.data.title)
-    stamp = plan.now.astimezone(dt.timezone.utc).replace(microsecond=0)
+    stamp = clock.convert(plan.now, "UTC").replace(microsecond=0)
     signer = letters.default_signer(plan.campaign)
     scripts: dict[str, str] = {}
     for w in plan.windows():
