@@ -7,6 +7,7 @@ suggested number.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
@@ -76,8 +77,11 @@ def renumbering_suggestion(number: phonenumbers.PhoneNumber, describe: bool = Tr
     return None
 
 
+@functools.cache
 def dial(e164: str, from_country: str | None) -> str:
-    """How to dial ``e164`` from ``from_country``; the international ``+CC`` form without one."""
+    """How to dial ``e164`` from ``from_country``; the international ``+CC`` form without one.
+
+    Cached without bound: outputs ask again for every window, and a campaign has few numbers."""
     number = phonenumbers.parse(e164)
     if not from_country:
         return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)

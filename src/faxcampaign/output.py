@@ -12,7 +12,7 @@ from typing import Any
 
 from faxcampaign import clock
 from faxcampaign.numbers import dial
-from faxcampaign.schedule import OfficePlan, Plan, Window
+from faxcampaign.schedule import ClosedDay, OfficePlan, Plan, Window
 
 WIDTH = 80
 
@@ -28,8 +28,8 @@ def offset_text(instant: dt.datetime) -> str:
 
 def span_text(start: dt.datetime, end: dt.datetime) -> str:
     """'09:00-13:00'; an end at the next midnight is 24:00."""
-    end_text = "24:00" if end.time() == dt.time() and end.date() > start.date() else end.strftime("%H:%M")
-    return f"{start:%H:%M}-{end_text}"
+    end_hour = 24 if end.hour == end.minute == 0 and end.date() > start.date() else end.hour
+    return f"{start.hour:02d}:{start.minute:02d}-{end_hour:02d}:{end.minute:02d}"
 
 
 def notice(plan: Plan) -> str | None:
@@ -51,20 +51,25 @@ def table(plan: Plan, dial_from: str | None) -> str:
     message = notice(plan)
     if message:
         return "\n".join([*out, "", message]) + "\n"
-    windows = plan.windows()
-    upcoming = [w for w in windows if w.start > plan.now]
-    following = upcoming[0] if upcoming and not any(w.contains(plan.now) for w in windows) else None
+    timeline = plan.timeline()
+    upcoming = [w for w, _, _ in timeline if w.start > plan.now]
+    following = upcoming[0] if upcoming and not any(w.contains(plan.now) for w, _, _ in timeline) else None
     last = plan.last_chances()
     closed = sorted((c for p in plan.offices for c in p.closed), key=lambda c: (c.would_open, c.office.id))
+    by_day: dict[dt.date, list[tuple[Window, dt.datetime, dt.datetime]]] = {}
+    for w, start, end in timeline:
+        by_day.setdefault(start.date(), []).append((w, start, end))
+    shut_by_day: dict[dt.date, list[ClosedDay]] = {}
+    for c in closed:
+        shut_by_day.setdefault(clock.local_date(c.would_open, plan.viewer_zone), []).append(c)
     for offset in range(plan.days):
         day = plan.first + dt.timedelta(days=offset)
-        todays = [w for w in windows if clock.local_date(w.start, plan.viewer_zone) == day]
-        shut = [c for c in closed if clock.local_date(c.would_open, plan.viewer_zone) == day]
+        todays = by_day.get(day, [])
+        shut = shut_by_day.get(day, [])
         out += ["", f"{day:%a %d %b %Y}"]
         if not todays and not shut:
             out.append("  no office open")
-        for w in todays:
-            start, end = w.viewed(plan.viewer_zone)
+        for w, start, end in todays:
             marks = []
             if w.contains(plan.now):
                 marks.append("OPEN NOW")
@@ -124,11 +129,10 @@ def as_csv(plan: Plan, dial_from: str | None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for w in plan.windows():
-        start, end = w.viewed(plan.viewer_zone)
+    for w, start, end in plan.timeline():
         writer.writerow([
-            w.office.id, w.office.name, w.start.isoformat(), w.end.isoformat(), start.isoformat(),
-            end.isoformat(), "; ".join(w.office.fax), "; ".join(dial(n, dial_from) for n in w.office.fax),
+            w.office.id, w.office.name, w.start.isoformat(), w.end.isoformat(), start.isoformat(), end.isoformat(),
+            "; ".join(w.office.fax), "; ".join(dial(n, dial_from) for n in w.office.fax),
         ])
     return buffer.getvalue()
 

@@ -104,7 +104,22 @@ class Plan:
 
     def windows(self) -> list[Window]:
         """Every window of every office, in order of start (then of the campaign file)."""
-        return sorted((w for p in self.offices for w in p.windows), key=lambda w: w.start)
+        return [w for w, _, _ in self.timeline()]
+
+    def timeline(self) -> list[tuple[Window, dt.datetime, dt.datetime]]:
+        """Every window with its start and end on the viewer's clock, in order of start (then of the
+        campaign file). Offices that share a calendar share the conversions."""
+        viewed: dict[int, list[tuple[float, dt.datetime, dt.datetime]]] = {}
+        rows: list[tuple[float, int, Window, dt.datetime, dt.datetime]] = []
+        for p in self.offices:
+            key = id(p.days)
+            if key not in viewed:
+                viewed[key] = [(s.timestamp(), clock.convert(s, self.viewer_zone), clock.convert(e, self.viewer_zone))
+                               for s, e in p.days.spans]
+            rows += [(at, len(rows) + i, w, vs, ve) for i, (w, (at, vs, ve)) in enumerate(zip(p.windows, viewed[key],
+                                                                                            strict=True))]
+        rows.sort(key=lambda row: (row[0], row[1]))
+        return [(w, vs, ve) for _, _, w, vs, ve in rows]
 
     def before_campaign(self) -> bool:
         starts = self.campaign.data.starts
