@@ -63,6 +63,7 @@ def test_numbers_dial_from_the_us(campaign: Path) -> None:
     assert "   Dial:   011 7 7212 42 02 20  (+77212420220)" in result.stdout.splitlines()
     # Monday 09:00 in Almaty is 23:00 on Sunday in New York: Monday's sheet starts with the 14:00 opening.
     assert "   When:   04:00-08:00 (their 14:00-18:00 +05)" in result.stdout.splitlines()
+    assert "           23:00-03:00 (their Tue 09:00-13:00 +05)" in result.stdout.splitlines()
 
 
 def test_holiday_shows_office_closed_with_reason(campaign: Path) -> None:

@@ -132,8 +132,9 @@ def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, no
 
 
 def when(slot: Slot) -> str:
-    """'03:00-07:00 (their 09:00-13:00 +06)'."""
-    return f"{span_text(slot.start, slot.end)} (their {span_text(slot.office_start, slot.office_end)} " \
+    """'03:00-07:00 (their 09:00-13:00 +06)'; their weekday too when it is another day there."""
+    day = f"{slot.office_start:%a} " if slot.office_start.date() != slot.start.date() else ""
+    return f"{span_text(slot.start, slot.end)} (their {day}{span_text(slot.office_start, slot.office_end)} " \
            f"{offset_text(slot.office_start)})"
 
 
