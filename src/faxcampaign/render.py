@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from faxcampaign.campaign import Campaign, load
-from faxcampaign.errors import CampaignError, FaxCampaignError, OutputError
+from faxcampaign.errors import FaxCampaignError, OutputError
 from faxcampaign.files import atomic_write
 from faxcampaign.letters import Letter, LetterTemplate, Signer, build_letter, default_signer
 
@@ -170,8 +170,9 @@ def render_all(
                     letters.append(letter)
                     if progress:
                         progress(1)
-            except CampaignError as e:  # the file changed under us
-                raise OutputError(f"{campaign.path} changed while rendering") from e
+            except concurrent.futures.BrokenExecutor as e:
+                # A worker could not start (it reloads the campaign file, which may have changed).
+                raise OutputError(f"a render process failed ({e}); try again, or with --jobs 1") from e
     else:
         for task in tasks:
             letters.append(worker(task))
