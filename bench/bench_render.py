@@ -101,15 +101,18 @@ def main() -> None:
         for signer, office in ((s, o) for s in signers for o in campaign.offices):
             letter = build_letter(campaign, template, office, signer, today)
             texts.append(markup(letter))
-        base = floor(texts, Path(tmp) / "floor")
+        # Two rounds, interleaved; the best of each counts (this machine is noisy).
         options = Options(today=today)
-        t0 = time.perf_counter()
-        render_all(campaign, Path(tmp) / "one", options, signers=signers, jobs=1)
-        single = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        render_all(campaign, Path(tmp) / "two", options, signers=signers, jobs=2)
-        double = time.perf_counter() - t0
-        files = len(list((Path(tmp) / "two").glob("*/*.pdf")))
+        base = single = double = float("inf")
+        for round_ in range(2):
+            base = min(base, floor(texts, Path(tmp) / f"floor{round_}"))
+            t0 = time.perf_counter()
+            render_all(campaign, Path(tmp) / f"one{round_}", options, signers=signers, jobs=1)
+            single = min(single, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            render_all(campaign, Path(tmp) / f"two{round_}", options, signers=signers, jobs=2)
+            double = min(double, time.perf_counter() - t0)
+        files = len(list((Path(tmp) / "two0").glob("*/*.pdf")))
     n = len(texts)
     print(f"{n} letters ({files} files), {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     print(f"floor: raw reportlab, same text and font   {n / base:7.1f} letters/s")

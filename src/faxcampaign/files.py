@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from pathlib import Path
 
 from faxcampaign.errors import OutputError
 
+_serial = itertools.count()
+
 
 def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` whole or not at all: readers never see a half-written file."""
+    """Write ``data`` to ``path`` whole or not at all: readers never see a half-written file.
+
+    The file gets the permissions any new file gets (0666 less the umask); a stopped run leaves no
+    temporary file behind unless the process is killed outright.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_serial)}.tmp")
     try:
         if not path.parent.is_dir():
             path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException as e:
         try:
