@@ -109,17 +109,17 @@ class Plan:
     def timeline(self) -> list[tuple[Window, dt.datetime, dt.datetime]]:
         """Every window with its start and end on the viewer's clock, in order of start (then of the
         campaign file). Offices that share a calendar share the conversions."""
+        zone = self.viewer_zone
         viewed: dict[int, list[tuple[float, dt.datetime, dt.datetime]]] = {}
-        rows: list[tuple[float, int, Window, dt.datetime, dt.datetime]] = []
+        rows: list[tuple[float, Window, dt.datetime, dt.datetime]] = []
         for p in self.offices:
-            key = id(p.days)
-            if key not in viewed:
-                viewed[key] = [(s.timestamp(), clock.convert(s, self.viewer_zone), clock.convert(e, self.viewer_zone))
-                               for s, e in p.days.spans]
-            rows += [(at, len(rows) + i, w, vs, ve) for i, (w, (at, vs, ve)) in enumerate(zip(p.windows, viewed[key],
-                                                                                            strict=True))]
-        rows.sort(key=lambda row: (row[0], row[1]))
-        return [(w, vs, ve) for _, _, w, vs, ve in rows]
+            if id(p.days) not in viewed:
+                viewed[id(p.days)] = [(s.timestamp(), clock.convert(s, zone), clock.convert(e, zone))
+                                      for s, e in p.days.spans]
+            for w, (at, start, end) in zip(p.windows, viewed[id(p.days)], strict=True):
+                rows.append((at, w, start, end))
+        rows.sort(key=lambda row: row[0])  # stable: the campaign's order among equal starts
+        return [(w, start, end) for _, w, start, end in rows]
 
     def before_campaign(self) -> bool:
         starts = self.campaign.data.starts
@@ -133,11 +133,6 @@ class Plan:
         return deadline is not None and all(
             clock.local_date(self.range_start, p.office.timezone) > deadline for p in self.offices
         )
-
-    def next_window(self) -> Window | None:
-        """The window open now, or the next to open, across all offices."""
-        upcoming = [w for w in self.windows() if w.end > self.now]
-        return upcoming[0] if upcoming else None
 
     def last_chances(self) -> set[Window]:
         return {p.last_chance for p in self.offices if p.last_chance is not None}
