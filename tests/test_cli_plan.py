@@ -163,3 +163,18 @@ def test_bad_campaign_exits_1_with_findings_on_stderr(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{path}:2:1: error: not valid YAML")
     assert result.stdout == ""
+
+
+def test_json_is_the_plain_encoding_of_the_document(write_campaign: Callable[..., Path]) -> None:
+    import datetime as dt
+
+    from conftest import MODERN
+    from faxcampaign.campaign import load
+    from faxcampaign.output import as_json, plan_document
+    from faxcampaign.schedule import plan
+
+    tricky = MODERN.replace("name: Karaganda Oblast Court", 'name: "Court \\0 \\"windows-\\" ]"')
+    campaign = load(write_campaign(tricky))
+    p = plan(campaign, dt.date(2026, 12, 1), 31, "Asia/Almaty", dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    assert as_json(p, "GB") == json.dumps(plan_document(p, "GB"), indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(as_json(p, None))["recipients"][0]["name"] == 'Court \x00 "windows-" ]'

@@ -237,17 +237,18 @@ class _Marks:
     """Line and column (1-based) of every value and key in the document, by YAML path."""
 
     def __init__(self) -> None:
-        self.values: dict[Path_, tuple[int, int]] = {}
-        self.keys: dict[Path_, tuple[int, int]] = {}
+        # The nodes themselves: their marks are read only for the few paths a finding names.
+        self.values: dict[Path_, yaml.Node] = {}
+        self.keys: dict[Path_, yaml.Node] = {}
 
     def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
         table = self.keys if key else self.values
         while path:
             if path in table:
-                return table[path]
+                return _mark(table[path])
             path = path[:-1]
             table = self.values
-        return self.values.get((), (1, 1))
+        return _mark(self.values[()]) if () in self.values else (1, 1)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -332,7 +333,7 @@ class _Loader:
         count[0] += 1
         if count[0] > MAX_NODES:
             raise _TooBig
-        self.marks.values.setdefault(path, _mark(node))
+        self.marks.values.setdefault(path, node)
         if node.tag not in _SAFE_TAGS:
             self.add("error", path, f"tag {node.tag!r} is not allowed: campaign files hold plain data",
                      _mark(node))
@@ -351,7 +352,7 @@ class _Loader:
                 if key in seen:
                     self.add("error", path + (key,), f"duplicate key {key!r}", _mark(key_node))
                 seen.add(key)
-                self.marks.keys.setdefault(path + (key,), _mark(key_node))
+                self.marks.keys.setdefault(path + (key,), key_node)
                 self.index(value_node, path + (key,), stack, count)
             stack.discard(id(node))
         elif isinstance(node, yaml.SequenceNode):

@@ -6,13 +6,14 @@ import csv
 import datetime as dt
 import io
 import json
+import secrets
 import textwrap
 from collections.abc import Callable
 from typing import Any
 
 from faxcampaign import clock
 from faxcampaign.numbers import dial
-from faxcampaign.schedule import ClosedDay, OfficePlan, Plan, Window
+from faxcampaign.schedule import ClosedDay, Plan, Window
 
 WIDTH = 80
 
@@ -91,17 +92,13 @@ def table(plan: Plan, dial_from: str | None) -> str:
     return "\n".join(out) + "\n"
 
 
-def as_json(plan: Plan, dial_from: str | None) -> str:
-    # Offices that share a calendar share their spans: format each shared list once.
-    formatted: dict[int, list[dict[str, str]]] = {}
-
-    def windows(p: OfficePlan) -> list[dict[str, str]]:
-        key = id(p.days)
-        if key not in formatted:
-            formatted[key] = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in p.days.spans]
-        return formatted[key]
-
-    document: dict[str, Any] = {
+def plan_document(plan: Plan, dial_from: str | None) -> dict[str, Any]:
+    """The json format's document (docs/plan.md)."""
+    windows: dict[int, list[dict[str, str]]] = {}  # offices sharing a calendar share the list
+    for p in plan.offices:
+        if id(p.days) not in windows:
+            windows[id(p.days)] = [{"start": s.isoformat(), "end": e.isoformat()} for s, e in p.days.spans]
+    return {
         "campaign": plan.campaign.data.title,
         "viewer": {"timezone": plan.viewer_zone, "dial_from": dial_from},
         "from": plan.first.isoformat(),
@@ -113,13 +110,35 @@ def as_json(plan: Plan, dial_from: str | None) -> str:
                 "timezone": p.office.timezone,
                 "manual": p.office.manual,
                 "fax": [{"e164": n, "dial": dial(n, dial_from)} for n in p.office.fax],
-                "windows": windows(p),
+                "windows": windows[id(p.days)],
                 "closed": [{"date": c.date.isoformat(), "reason": c.reason} for c in p.closed],
             }
             for p in plan.offices
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def as_json(plan: Plan, dial_from: str | None) -> str:
+    """``json.dumps(plan_document(...), indent=2)``, byte for byte, but quicker for big plans.
+
+    The indenting encoder is pure Python; a windows list shared by many offices is encoded once and
+    spliced in where a placeholder stands.
+    """
+    document = plan_document(plan, dial_from)
+    marker = f"windows-{secrets.token_hex(8)}-"  # random, so no user text can look like it
+    shared: dict[str, str] = {}
+    for recipient in document["recipients"]:
+        key = str(id(recipient["windows"]))
+        if key not in shared:
+            text = json.dumps(recipient["windows"], indent=2, ensure_ascii=False)
+            shared[key] = text.replace("\n", "\n      ")
+        recipient["windows"] = marker + key
+    parts = json.dumps(document, indent=2, ensure_ascii=False).split(f'"{marker}')
+    out = [parts[0]]
+    for part in parts[1:]:
+        key, rest = part.split('"', 1)
+        out += [shared[key], rest]
+    return "".join(out) + "\n"
 
 
 CSV_COLUMNS = ["id", "name", "office_start", "office_end", "viewer_start", "viewer_end", "e164", "dial"]
