@@ -161,3 +161,11 @@ def test_errors_exit_1_without_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "cannot read the campaign file" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_automatic_line_says_just_send(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(RUSSIAN.replace("    salutation: Dear Sir or Madam,\n", "    manual: false\n"))
+    result = run("callsheet", str(path), "--date", "2026-12-14", "--tz", "UTC")
+    lines = result.stdout.splitlines()
+    assert lines.count("   Automatic line: just send.") == 1
+    assert lines.count("   Manual line: phone first.") == 1

@@ -182,3 +182,15 @@ def test_large_garbage_file(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     errors = errors_of(tmp_path / "nope.yaml")
     assert errors[0].startswith(f"{tmp_path / 'nope.yaml'}: error: cannot read the campaign file")
+
+
+def test_open_day_whose_hours_miss_its_weekday_is_warned(write_campaign: Callable[..., Path]) -> None:
+    from conftest import MODERN
+
+    entry = "  - {date: 2026-12-05, reason: Worked Saturday, hours: 'Mo-Fr 09:00-13:00'}\n"
+    path = write_campaign(MODERN + "open:\n" + entry)
+    campaign = load(path)
+    assert [str(f) for f in campaign.findings] == [
+        f"{path}:25:56: warning: open[0].hours: 2026-12-05 is a Sa but these hours open nothing on Sa; "
+        "write e.g. 'Sa 09:00-13:00'"
+    ]

@@ -158,8 +158,7 @@ def text(sheet: Sheet) -> str:
             out.append(f"   {'When:' if j == 0 else '':8}{when(slot)}")
         for j, number in enumerate(row.numbers):
             out.append(f"   {'Dial:' if j == 0 else 'or':8}{number.dial}  ({number.e164})")
-        if row.manual:
-            out.append("   Manual line: phone first.")
+        out.append("   Manual line: phone first." if row.manual else "   Automatic line: just send.")
         if row.script:
             out += textwrap.wrap(row.script, 80, initial_indent="   Say:    ", subsequent_indent=" " * 11)
         if row.letter:
@@ -181,8 +180,7 @@ def markdown(sheet: Sheet) -> str:
         out += [f"## {i}\\. {e(row.name)}" + (f", {e(row.title)}" if row.title else ""), ""]
         out += ["- **When:** " + "; ".join(e(when(s)) for s in row.slots)]
         out += ["- **Dial:** " + " or ".join(f"[{e(n.dial)}](tel:{n.e164})" for n in row.numbers)]
-        if row.manual:
-            out.append("- **Manual line:** phone first.")
+        out.append("- **Manual line:** phone first." if row.manual else "- **Automatic line:** just send.")
         if row.script:
             out.append(f"- **Say:** {e(row.script)}")
         if row.letter:

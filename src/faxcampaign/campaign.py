@@ -422,6 +422,16 @@ class _Loader:
                 for i, item in items:
                     self.unknown_keys(item, nested[key], path + ((key,) if i is None else (key, i)))
 
+    def check_open_days(self, entries: list[Open], base: Path_) -> None:
+        """An `open` entry whose own hours say nothing about its weekday would open nothing."""
+        from faxcampaign.hours import DAY_NAMES
+
+        for j, entry in enumerate(entries):
+            if entry.hours and not entry.hours.spans(entry.date.weekday()):
+                day = DAY_NAMES[entry.date.weekday()]
+                self.add("warning", base + ("open", j, "hours"), f"{entry.date} is a {day} but these hours "
+                         f"open nothing on {day}; write e.g. '{day} 09:00-13:00'")
+
     def resolve(self, model: CampaignFile, indexes: list[int]) -> list[Office]:
         if model.starts and model.deadline and model.deadline < model.starts:
             self.add("error", ("deadline",), f"the deadline {model.deadline} is before starts {model.starts}")
@@ -433,8 +443,10 @@ class _Loader:
         defaults = model.defaults
         offices: list[Office] = []
         seen: dict[str, int] = {}
+        self.check_open_days(model.open, ())
         for i, r in zip(indexes, model.recipients, strict=True):
             here: Path_ = ("recipients", i)
+            self.check_open_days(r.open, here)
             if r.id in seen:
                 self.add("error", here + ("id",), f"duplicate id {r.id!r} (also recipients[{seen[r.id]}])")
             seen.setdefault(r.id, i)

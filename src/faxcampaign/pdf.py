@@ -311,8 +311,8 @@ def render_callsheet(sheet: Sheet) -> bytes:
             ["When", _lines([when(s) for s in row.slots], block)],
             ["Dial", _lines([f"{n.dial}  ({n.e164})" for n in row.numbers], block)],
         ]
-        if row.manual:
-            cells.append(["Manual line", _lines(["Phone first."], block)])
+        cells.append(["Manual line", _lines(["Phone first."], block)] if row.manual
+                     else ["Automatic line", _lines(["Just send."], block)])
         if row.script:
             cells.append(["Say", _lines([row.script], block)])
         if row.letter:
