@@ -135,21 +135,35 @@ def _body(blocks: Sequence[Block]) -> list[Any]:
     return story
 
 
-class _Mark:
-    """Zero-size flowable factory: marks where a letter starts, so pages are numbered per letter."""
+@functools.lru_cache(maxsize=1)
+def _flowables() -> tuple[type, type]:
+    """Two zero-cost flowables, defined once: a mark where a letter starts (pages are numbered per
+    letter), and a line whose text (the page total) is known only when the letter is finished."""
+    from reportlab.platypus.flowables import Flowable
 
-    @staticmethod
-    def make(key: int) -> Any:
-        from reportlab.platypus.flowables import Flowable
+    class Mark(Flowable):  # type: ignore[misc]
+        def __init__(self, key: int) -> None:
+            super().__init__()
+            self.key = key
 
-        class Mark(Flowable):  # type: ignore[misc]
-            def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-                return 0, 0
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            return 0, 0
 
-            def draw(self) -> None:
-                self.canv._letter = key
+        def draw(self) -> None:
+            self.canv._letter = self.key
 
-        return Mark()
+    class Deferred(Flowable):  # type: ignore[misc]
+        def __init__(self, template: str) -> None:
+            super().__init__()
+            self.template = template
+
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            return available_width, BODY_SIZE * 1.3
+
+        def draw(self) -> None:
+            self.canv._deferred.append((self.canv.absolutePosition(0, 3)[0:2], self.template))
+
+    return Mark, Deferred
 
 
 def _cover(letter: Letter) -> list[Any]:
@@ -163,7 +177,7 @@ def _cover(letter: Letter) -> list[Any]:
         ["Fax:", _lines([cover.fax_to], styles["block"])],
         ["From:", _lines(cover.sender, styles["block"], bold_first=True)],
         ["Date:", _lines([cover.date], styles["block"])],
-        ["Pages:", _Deferred.make("{total} including this cover sheet")],
+        ["Pages:", _flowables()[1]("{total} including this cover sheet")],
     ]
     if letter.reference:
         rows.append(["Ref:", _lines([letter.reference], styles["block"])])
@@ -176,28 +190,11 @@ def _cover(letter: Letter) -> list[Any]:
             PageBreak()]
 
 
-class _Deferred:
-    """A line of text whose value (the page total) is known only when the letter is finished."""
-
-    @staticmethod
-    def make(template: str) -> Any:
-        from reportlab.platypus.flowables import Flowable
-
-        class Deferred(Flowable):  # type: ignore[misc]
-            def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-                return available_width, BODY_SIZE * 1.3
-
-            def draw(self) -> None:
-                self.canv._deferred.append((self.canv.absolutePosition(0, 3)[0:2], template))
-
-        return Deferred()
-
-
 def _story(letter: Letter, index: int) -> list[Any]:
     from reportlab.platypus import Spacer
 
     styles = _styles()
-    story: list[Any] = [_Mark.make(index)]
+    story: list[Any] = [_flowables()[0](index)]
     if letter.cover:
         story += _cover(letter)
     story += [

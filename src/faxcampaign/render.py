@@ -194,6 +194,4 @@ def render_all(
 
 
 def count_tasks(campaign: Campaign, signers: Sequence[Signer] | None, only: Sequence[str]) -> int:
-    offices = [o for o in campaign.offices if not only or o.id in only]
-    return len(offices) * (len(signers) if signers else 1)
-
+    return len(plan_tasks(campaign, Path(), None, signers, only, "pdf"))
