@@ -432,12 +432,30 @@ class _Loader:
                 self.add("warning", base + ("open", j, "hours"), f"{entry.date} is a {day} but these hours "
                          f"open nothing on {day}; write e.g. '{day} 09:00-13:00'")
 
+    def check_letter(self, name: str) -> None:
+        """The letter must be a file inside the campaign's folder, symlinks followed: a campaign from a
+        stranger may not print the organiser's own files into a fax."""
+        from faxcampaign.sandbox import is_inside
+
+        folder = self.path.parent
+        letter = folder / name
+        if not is_inside(letter, folder):
+            self.add("error", ("letter",), f"the letter template must be inside the campaign's folder "
+                     f"({folder.resolve()}); {name!r} is not")
+            return
+        try:
+            found = letter.is_file()
+        except OSError as e:
+            found = False
+            self.add("error", ("letter",), f"cannot read the letter template {name!r}: {e.strerror or e}")
+            return
+        if not found:
+            self.add("error", ("letter",), f"letter template not found: {letter}")
+
     def resolve(self, model: CampaignFile, indexes: list[int]) -> list[Office]:
         if model.starts and model.deadline and model.deadline < model.starts:
             self.add("error", ("deadline",), f"the deadline {model.deadline} is before starts {model.starts}")
-        letter = self.path.parent / model.letter
-        if not letter.is_file():
-            self.add("error", ("letter",), f"letter template not found: {letter}")
+        self.check_letter(model.letter)
         from faxcampaign.numbers import NumberError, parse_number
 
         defaults = model.defaults

@@ -15,11 +15,12 @@ import re
 import traceback
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from faxcampaign import sandbox
 from faxcampaign.campaign import Campaign, Office
 from faxcampaign.errors import TemplateError
 
@@ -30,15 +31,9 @@ def escape_markdown(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", "" if value is None else str(value))
 
 
-@functools.lru_cache(maxsize=8)
-def _environment(folder: str, markdown: bool) -> jinja2.Environment:
-    return ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(folder),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        finalize=escape_markdown if markdown else None,
-    )
+def _environment(campaign: Campaign, folder: Path, markdown: bool) -> jinja2.Environment:
+    """The sandbox for one of the campaign's templates: it loads files only from the campaign's folder."""
+    return sandbox.environment(str(folder), str(campaign.path.parent), escape_markdown if markdown else None)
 
 
 def _line(error: BaseException, filename: str) -> int:
@@ -51,6 +46,8 @@ def _line(error: BaseException, filename: str) -> int:
 
 
 def _explain(error: BaseException) -> str:
+    if isinstance(error, sandbox.TemplateLimitError):
+        return f"over the template limits: {error}"
     if isinstance(error, jinja2.exceptions.SecurityError):
         return f"not allowed in a template: {error}"
     if isinstance(error, jinja2.UndefinedError):
@@ -129,7 +126,7 @@ class LetterTemplate:
         self.campaign = campaign
         path = campaign.letter_path
         self.filename = str(path)
-        env = _environment(str(path.parent), True)
+        env = _environment(campaign, path.parent, True)
         try:
             self.template = env.get_template(path.name)
         except jinja2.TemplateError as e:
@@ -148,7 +145,7 @@ class LetterTemplate:
     def _render(self, office: Office, signer: Signer, today: dt.date) -> str:
         values = variables(self.campaign, office, signer, today, self._recipients)
         try:
-            return self.template.render(values)
+            return sandbox.render(self.template, values)
         except Exception as e:  # also a template's own ZeroDivisionError, IndexError, ...
             message = f"recipient {office.id!r}: {_explain(e)}"
             raise TemplateError(message, self.filename, _line(e, self.filename)) from e
@@ -159,10 +156,10 @@ def render_call_script(campaign: Campaign, office: Office, signer: Signer, today
     source = campaign.data.call_script
     if not source:
         return ""
-    env = _environment(str(campaign.path.parent), False)
+    env = _environment(campaign, campaign.path.parent, False)
     try:
         template = env.from_string(source)
-        return " ".join(template.render(variables(campaign, office, signer, today)).split())
+        return " ".join(sandbox.render(template, variables(campaign, office, signer, today)).split())
     except Exception as e:
         raise TemplateError(f"call_script: recipient {office.id!r}: {_explain(e)}", str(campaign.path)) from e
 
