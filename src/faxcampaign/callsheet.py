@@ -16,13 +16,13 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from faxcampaign.campaign import Campaign
+from faxcampaign.campaign import Campaign, Office
 from faxcampaign.letters import default_signer, render_call_script
 from faxcampaign.numbers import dial
-from faxcampaign.output import offset_text, span_text
+from faxcampaign.outcomes import OUTCOMES
+from faxcampaign.output import offset_text, span_text, spreadsheet_safe
+from faxcampaign.progress import Progress
 from faxcampaign.schedule import plan
-
-OUTCOMES = ("answered", "sent", "busy", "no answer", "refused")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Slot:
 class Number:
     e164: str
     dial: str
+    suspect: str | None = None  # why the log makes this number suspect
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Row:
     manual: bool
     script: str
     letter: str | None  # path of the letter to send, when --letters is given
+    logged: str | None = None  # what the log says: "reached 1 today, 3 in total; last: busy at ..., by Ann"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,9 +104,31 @@ def _letter_path(folder: Path | None, recipient_id: str) -> str | None:
     return f"{folder / recipient_id}.pdf (not rendered yet: faxcampaign render --out {folder})"
 
 
+def _numbers(office: Office, dial_from: str | None, progress: Progress | None) -> tuple[Number, ...]:
+    """The office's numbers as dialled; with a log, suspect numbers last, with the reason."""
+    known = progress.office(office.id) if progress else None
+    if known is None:
+        return tuple(Number(n, dial(n, dial_from)) for n in office.fax)
+    return tuple(Number(h.e164, dial(h.e164, dial_from), h.reason) for h in known.healthy_first()
+                 if h.e164 in office.fax)
+
+
+def _logged(office: Office, zone: str, progress: Progress | None) -> str | None:
+    from faxcampaign.report import last_outcome_text
+
+    known = progress.office(office.id) if progress else None
+    if known is None:
+        return None
+    last = last_outcome_text(known, zone)
+    return f"reached {known.delivered_today} today, {known.delivered} in total" + (f"; last: {last}" if last else "")
+
+
 def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, now: dt.datetime,
-          letters: Path | None = None) -> Sheet:
-    """The sheet for the viewer-local ``day``: offices open that day, ordered by their first window."""
+          letters: Path | None = None, progress: Progress | None = None, skip_delivered: bool = False) -> Sheet:
+    """The sheet for the viewer-local ``day``: offices open that day, ordered by their first window.
+
+    With ``progress`` (from the log), each row says what the log knows, suspect numbers come last, and
+    ``skip_delivered`` leaves out offices already delivered to on their own today."""
     result = plan(campaign, day, 1, zone, now)
     signer = default_signer(campaign)
     rows = []
@@ -112,15 +136,18 @@ def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, no
         if not office_plan.windows:
             continue
         office = office_plan.office
+        known = progress.office(office.id) if progress else None
+        if skip_delivered and known and known.delivered_today:
+            continue
         slots = []
         for w in office_plan.windows:
             start, end = w.viewed(zone)
             slots.append(Slot(start, end, w.start, w.end))
         rows.append(Row(
             id=office.id, name=office.name, title=office.recipient.title, slots=tuple(slots),
-            numbers=tuple(Number(n, dial(n, dial_from)) for n in office.fax), manual=office.manual,
+            numbers=_numbers(office, dial_from, progress), manual=office.manual,
             script=render_call_script(campaign, office, signer, office_plan.windows[0].start.date()),
-            letter=_letter_path(letters, office.id),
+            letter=_letter_path(letters, office.id), logged=_logged(office, zone, progress),
         ))
     rows.sort(key=lambda r: r.slots[0].start)
     closed = sorted((c for p in result.offices for c in p.closed), key=lambda c: c.would_open)
@@ -158,12 +185,18 @@ def text(sheet: Sheet) -> str:
             out.append(f"   {'When:' if j == 0 else '':8}{when(slot)}")
         for j, number in enumerate(row.numbers):
             out.append(f"   {'Dial:' if j == 0 else 'or':8}{number.dial}  ({number.e164})")
+            if number.suspect:
+                out += textwrap.wrap(f"suspect: {number.suspect}", 80, initial_indent=" " * 11,
+                                     subsequent_indent=" " * 11)
         out.append("   Manual line: phone first." if row.manual else "   Automatic line: just send.")
         if row.script:
             out += textwrap.wrap(row.script, 80, initial_indent="   Say:    ", subsequent_indent=" " * 11)
         if row.letter:
             out.append(f"   Letter: {row.letter}")
-        out.append("   " + "  ".join(f"[ ] {o}" for o in OUTCOMES))
+        if row.logged:
+            out += textwrap.wrap(row.logged, 80, initial_indent="   Log:    ", subsequent_indent=" " * 11)
+        out += textwrap.wrap("  ".join(f"[ ] {o}" for o in OUTCOMES), 80, initial_indent="   ",
+                             subsequent_indent="   ", break_on_hyphens=False)
         out.append("")
     if sheet.closed:
         out.append("Closed today:")
@@ -180,11 +213,14 @@ def markdown(sheet: Sheet) -> str:
         out += [f"## {i}\\. {e(row.name)}" + (f", {e(row.title)}" if row.title else ""), ""]
         out += ["- **When:** " + "; ".join(e(when(s)) for s in row.slots)]
         out += ["- **Dial:** " + " or ".join(f"[{e(n.dial)}](tel:{n.e164})" for n in row.numbers)]
+        out += [f"- **Suspect:** {e(n.e164)}: {e(n.suspect)}" for n in row.numbers if n.suspect]
         out.append("- **Manual line:** phone first." if row.manual else "- **Automatic line:** just send.")
         if row.script:
             out.append(f"- **Say:** {e(row.script)}")
         if row.letter:
             out.append(f"- **Letter:** {e(row.letter)}")
+        if row.logged:
+            out.append(f"- **Log:** {e(row.logged)}")
         out += ["", "  ".join(f"☐ {o}" for o in OUTCOMES), ""]
     if sheet.closed:
         out += ["## Closed today", ""]
@@ -194,20 +230,23 @@ def markdown(sheet: Sheet) -> str:
 
 
 CSV_COLUMNS = ["date", "id", "name", "viewer_start", "viewer_end", "office_start", "office_end", "e164", "dial",
-               "manual"]
+               "manual", "outcome", "at", "by", "note"]
 
 
 def as_csv(sheet: Sheet) -> str:
+    """A row per window and number, with empty outcome, at, by and note columns for the volunteer to fill
+    in and send back (`faxcampaign log --import`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in sheet.rows:
         for slot in row.slots:
-            writer.writerow([
-                sheet.date.isoformat(), row.id, row.name, slot.start.isoformat(), slot.end.isoformat(),
-                slot.office_start.isoformat(), slot.office_end.isoformat(), "; ".join(n.e164 for n in row.numbers),
-                "; ".join(n.dial for n in row.numbers), "yes" if row.manual else "no",
-            ])
+            for number in row.numbers:
+                writer.writerow([
+                    sheet.date.isoformat(), row.id, spreadsheet_safe(row.name), slot.start.isoformat(),
+                    slot.end.isoformat(), slot.office_start.isoformat(), slot.office_end.isoformat(), number.e164,
+                    number.dial, "yes" if row.manual else "no", "", "", "", "",
+                ])
     return buffer.getvalue()
 
 
@@ -222,8 +261,47 @@ def _html_template():  # type: ignore[no-untyped-def]
     return env.get_template("callsheet.html.j2")
 
 
+# The HTML sheet's only script: "Save outcomes" builds the import CSV in the page and downloads it.
+SAVE_SCRIPT = """
+"use strict";
+const marked = {};
+document.querySelectorAll("input[type=radio]").forEach(function (r) {
+  r.addEventListener("change", function () { marked[r.name] = new Date().toISOString().slice(0, 19) + "Z"; });
+});
+function cell(v) {
+  v = String(v);
+  if (/^[=+\\-@\\t\\r]/.test(v) && !/^\\+[0-9]+$/.test(v)) { v = "'" + v; }
+  return /[",\\r\\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+}
+document.getElementById("save").addEventListener("click", function () {
+  const by = document.getElementById("by").value.trim();
+  const lines = ["date,id,e164,outcome,at,by,note"];
+  document.querySelectorAll("section.office").forEach(function (s) {
+    const chosen = s.querySelector("input[type=radio]:checked");
+    if (!chosen) { return; }
+    const number = s.querySelector("select.number");
+    lines.push([s.dataset.date, s.dataset.id, number ? number.value : s.dataset.e164, chosen.value,
+                marked[chosen.name] || "", by, s.querySelector("input.note").value].map(cell).join(","));
+  });
+  const blob = new Blob([lines.join("\\n") + "\\n"], {type: "text/csv"});
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = "outcomes-" + document.body.dataset.date + ".csv";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  document.getElementById("saved").textContent = (lines.length - 1) + " outcome(s) saved to " + a.download;
+});
+"""
+
+
 def html(sheet: Sheet) -> str:
-    rendered: str = _html_template().render(sheet=sheet, when=when, outcomes=OUTCOMES, nothing=NOTHING)
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha256(SAVE_SCRIPT.encode()).digest()).decode()
+    rendered: str = _html_template().render(sheet=sheet, when=when, outcomes=OUTCOMES, nothing=NOTHING,
+                                            script=SAVE_SCRIPT, script_hash=digest)
     return rendered
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from faxcampaign import __version__
-from faxcampaign.errors import CampaignError, FaxCampaignError
+from faxcampaign.errors import FaxCampaignError, FindingsError
 
 CAMPAIGN = click.Path(dir_okay=False, path_type=Path)
 
@@ -23,7 +23,7 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CampaignError as e:
+        except FindingsError as e:
             for finding in e.findings:
                 click.echo(str(finding), err=True)
             raise click.exceptions.Exit(1) from None
@@ -110,6 +110,27 @@ def viewer_options(func: Any) -> Any:
     func = click.option("--tz", "zone", callback=_zone, metavar="ZONE",
                         help="Your IANA time zone; default this computer's.")(func)
     return func
+
+
+def log_option(func: Any) -> Any:
+    return click.option("--log", "log_path", envvar="FAXCAMPAIGN_LOG", metavar="PATH",
+                        help="The outcome log; default CAMPAIGN's name with .log.sqlite, beside it "
+                             "(or $FAXCAMPAIGN_LOG).")(func)
+
+
+def _open_log(loaded: Any, log_path: str | None, create: bool) -> Any:
+    from faxcampaign.log import location, open_log
+    from faxcampaign.recording import campaign_key
+
+    return open_log(location(log_path, loaded.path), campaign_key(loaded), create)
+
+
+def _progress(loaded: Any, log_path: str | None, now: dt.datetime) -> Any:
+    """What the log knows, or None when there is no log yet (output is then as without one)."""
+    from faxcampaign.progress import progress
+
+    with _open_log(loaded, log_path, create=False) as log:
+        return progress(loaded, log.attempts(), now) if log.exists else None
 
 
 def _load_with(path: Path, only: tuple[str, ...]) -> Any:
@@ -246,8 +267,10 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               help="Write here instead of stdout; {date} becomes the day, e.g. sheets/{date}.html.")
 @click.option("--letters", "letters_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Where `render --out DIR` wrote the letters; each row names its file.")
+@click.option("--skip-delivered", is_flag=True, help="Leave out offices the log shows delivered to today.")
+@log_option
 def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | None, fmt: str,
-              pattern: str | None, letters_dir: Path | None) -> None:
+              pattern: str | None, letters_dir: Path | None, skip_delivered: bool, log_path: str | None) -> None:
     """Today's calls for one volunteer: whom, when on your clock, what to dial and say.
 
     Made for cron: no prompts, no colour, the same bytes for the same inputs, files
@@ -280,13 +303,143 @@ def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | 
             raise click.BadParameter(f"{pattern!r}: the only placeholder is {{date}}", param_hint="'--out'") from None
     elif fmt == "pdf":
         raise click.UsageError("--format pdf needs --out")
-    sheet = build(load(campaign), day, zone, dial_from, now, letters_dir)
+    loaded = load(campaign)
+    progress = _progress(loaded, log_path, now)
+    sheet = build(loaded, day, zone, dial_from, now, letters_dir, progress, skip_delivered)
     result = FORMATS[fmt](sheet)
     if target is None:
         click.echo(result, nl=False)
     else:
         atomic_write(target, result)
         click.echo(f"wrote {target}", err=True)
+
+
+def _volunteer(value: str | None) -> str | None:
+    import os
+
+    return (value or os.environ.get("FAXCAMPAIGN_VOLUNTEER") or "").strip() or None
+
+
+@cli.command("log")
+@click.argument("campaign", type=CAMPAIGN)
+@click.argument("recipient", required=False)
+@click.argument("outcome", required=False)
+@click.option("--number", metavar="NUMBER", help="The number dialled, as in the campaign or E.164; default the first.")
+@click.option("--by", metavar="NAME", help="Who made the attempt; default $FAXCAMPAIGN_VOLUNTEER.")
+@click.option("--at", "at_text", metavar="DATETIME", help="When, e.g. 2003-01-06T09:40 (--tz); default now.")
+@click.option("--tz", "zone", callback=_zone, metavar="ZONE", help="Zone of --at and of CSV times without an offset; "
+              "default this computer's.")
+@click.option("--pages", type=click.IntRange(0, 999), help="Pages that went.")
+@click.option("--note", metavar="TEXT", help="A note (with --void: why).")
+@click.option("--void", "void_id", type=click.IntRange(1), metavar="ID", help="Void the attempt with this id.")
+@click.option("--import", "import_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.csv",
+              help="Record every filled-in row of a call sheet CSV (all or nothing; twice records nothing new).")
+@log_option
+def log_command(campaign: Path, recipient: str | None, outcome: str | None, number: str | None, by: str | None,
+                at_text: str | None, zone: str, pages: int | None, note: str | None, void_id: int | None,
+                import_file: Path | None, log_path: str | None) -> None:
+    """Record the outcome of a call or fax in the campaign's log.
+
+    \b
+    Outcomes: delivered, partial, busy, no-answer, refused, not-fax,
+    wrong-number, failed, line-error (a problem on your side; not counted
+    against the number). The log is append-only: a mistake is voided, never
+    changed.
+
+    \b
+    Example:
+      faxcampaign log campaign.yaml karaganda-court busy --by Ann
+      faxcampaign log campaign.yaml president delivered --pages 2 --at 2003-01-06T03:40
+      faxcampaign log campaign.yaml --import outcomes-2003-01-06.csv
+      faxcampaign log campaign.yaml --void 17 --note "logged for the wrong office"
+    """
+    from faxcampaign import clock
+    from faxcampaign.log import Attempt
+    from faxcampaign.outcomes import OUTCOMES
+    from faxcampaign.recording import find_number, find_office, normal_outcome, read_import
+
+    modes = sum(x is not None for x in (recipient, void_id, import_file))
+    if modes != 1:
+        raise click.UsageError("give RECIPIENT OUTCOME, or --void ID, or --import FILE.csv (one of them)")
+    now = clock.utc_now()
+    loaded = _load_with(campaign, ())
+    volunteer = _volunteer(by)
+    if void_id is not None:
+        if not note:
+            raise click.UsageError("--void needs --note saying why")
+        with _open_log(loaded, log_path, create=True) as log:
+            log.void(void_id, note, volunteer, now)
+        click.echo(f"voided attempt {void_id}", err=True)
+        return
+    if import_file is not None:
+        attempts = read_import(import_file, loaded, volunteer, zone)
+        with _open_log(loaded, log_path, create=True) as log:
+            ids = log.record(attempts, now)
+        click.echo(f"{import_file}: recorded {len(ids)} of {len(attempts)} outcome(s)"
+                   + (f"; {len(attempts) - len(ids)} were already in the log" if len(ids) < len(attempts) else ""),
+                   err=True)
+        return
+    name = normal_outcome(outcome or "")
+    if name is None:
+        raise click.BadParameter(f"{outcome!r} is not an outcome; one of: {', '.join(OUTCOMES)}"
+                                 if outcome else f"missing; one of: {', '.join(OUTCOMES)}", param_hint="'OUTCOME'")
+    assert recipient is not None
+    office = find_office(loaded, recipient)
+    e164 = find_number(loaded, office, number)
+    at = _now(at_text, zone) if at_text else now
+    attempt = Attempt(at=at, recipient=office.id, number=e164, outcome=name, volunteer=volunteer, pages=pages,
+                      note=note)
+    with _open_log(loaded, log_path, create=True) as log:
+        (entry,) = log.record([attempt], now)
+    click.echo(f"recorded attempt {entry}: {office.id} {name} on {e164}", err=True)
+
+
+@cli.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--tz", "zone", callback=_zone, metavar="ZONE", help="Your IANA time zone; default this computer's.")
+@click.option("--now", "now_text", metavar="DATETIME", help="The time for 'today' (your zone); default now.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@log_option
+def status(campaign: Path, zone: str, now_text: str | None, fmt: str, log_path: str | None) -> None:
+    """The campaign's progress from its log: offices reached, deliveries, numbers' health.
+
+    Offices not yet reached come first. A number is suspect when it got
+    wrong-number or not-fax on two or more days with no delivery in between.
+    The json format is a stable contract: see docs/log.md.
+
+    \b
+    Example:
+      faxcampaign status campaign.yaml --tz Europe/London
+      faxcampaign status campaign.yaml --format json
+    """
+    from faxcampaign.progress import progress
+    from faxcampaign.report import STATUS_FORMATS
+
+    now = _now(now_text, zone)
+    loaded = _load_with(campaign, ())
+    with _open_log(loaded, log_path, create=False) as log:
+        result = progress(loaded, log.attempts(), now)
+    click.echo(STATUS_FORMATS[fmt](result, zone), nl=False)
+
+
+@cli.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@log_option
+def history(campaign: Path, fmt: str, log_path: str | None) -> None:
+    """Every attempt in the campaign's log, oldest first; voided ones are marked.
+
+    \b
+    Example:
+      faxcampaign history campaign.yaml > outcomes.csv
+      faxcampaign history campaign.yaml --format json
+    """
+    from faxcampaign.report import HISTORY_FORMATS
+
+    loaded = _load_with(campaign, ())
+    with _open_log(loaded, log_path, create=False) as log:
+        entries = log.entries()
+    click.echo(HISTORY_FORMATS[fmt](entries), nl=False)
 
 
 @cli.command()

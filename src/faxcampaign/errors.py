@@ -45,13 +45,17 @@ class FaxCampaignError(Exception):
     """Base of every error the core raises on purpose; the CLI maps it to exit 1."""
 
 
-class CampaignError(FaxCampaignError):
-    """The campaign file could not be loaded; ``findings`` says every reason."""
+class FindingsError(FaxCampaignError):
+    """A file has errors; ``findings`` says every one, with its place (the CLI prints each)."""
 
     def __init__(self, findings: list[Finding]):
         self.findings = findings
         errors = [f for f in findings if f.severity == "error"]
-        super().__init__("\n".join(str(f) for f in errors) or "invalid campaign")
+        super().__init__("\n".join(str(f) for f in errors) or "invalid file")
+
+
+class CampaignError(FindingsError):
+    """The campaign file could not be loaded; ``findings`` says every reason."""
 
 
 class TemplateError(FaxCampaignError):

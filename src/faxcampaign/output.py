@@ -17,6 +17,16 @@ from faxcampaign.schedule import ClosedDay, Plan, Window
 
 WIDTH = 80
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str | None) -> str:
+    """User text for a CSV cell: a leading = + - @ (or tab, CR) gets a ' so no spreadsheet runs it as a
+    formula (the OWASP advice on CSV injection). Only for free text: numbers and times are ours."""
+    if not text:
+        return ""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
 
 def offset_text(instant: dt.datetime) -> str:
     """The UTC offset as people write it: +06, +05:45, -08."""
@@ -150,7 +160,7 @@ def as_csv(plan: Plan, dial_from: str | None) -> str:
     writer.writerow(CSV_COLUMNS)
     for w, start, end in plan.timeline():
         writer.writerow([
-            w.office.id, w.office.name, w.start.isoformat(), w.end.isoformat(), start.isoformat(), end.isoformat(),
+            w.office.id, spreadsheet_safe(w.office.name), w.start.isoformat(), w.end.isoformat(), start.isoformat(), end.isoformat(),
             "; ".join(w.office.fax), "; ".join(dial(n, dial_from) for n in w.office.fax),
         ])
     return buffer.getvalue()

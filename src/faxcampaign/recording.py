@@ -1,0 +1,157 @@
+"""Turning what volunteers report into attempts for the log: one by one (`log`), or a CSV they send back
+(`log --import`): the call sheet's CSV with its `outcome`, `at`, `by` and `note` columns filled in."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+from pathlib import Path
+
+from faxcampaign import clock
+from faxcampaign.campaign import Campaign, Office
+from faxcampaign.errors import FaxCampaignError, Finding, FindingsError
+from faxcampaign.log import Attempt, row_key
+from faxcampaign.outcomes import OUTCOMES
+
+MAX_IMPORT_BYTES = 20_000_000
+MAX_FIELD = 10_000
+
+
+class RecordError(FaxCampaignError):
+    """What a volunteer reported does not fit the campaign."""
+
+
+def campaign_key(campaign: Campaign) -> str:
+    """The key that keeps campaigns apart in a shared log: the reference, or else the title."""
+    return campaign.data.reference or campaign.data.title
+
+
+def find_office(campaign: Campaign, recipient_id: str) -> Office:
+    try:
+        return campaign.office(recipient_id)
+    except KeyError:
+        ids = [o.id for o in campaign.offices]
+        close = difflib.get_close_matches(recipient_id, ids, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise RecordError(f"no recipient {recipient_id!r} in the campaign; {hint}the ids are: "
+                          f"{', '.join(ids)}") from None
+
+
+def find_number(campaign: Campaign, office: Office, text: str | None) -> str:
+    """One of the office's numbers, given as written in the campaign or in E.164; default the first."""
+    if not office.fax:
+        raise RecordError(f"{office.id!r} has no fax number")
+    if not text:
+        return office.fax[0]
+    from faxcampaign.numbers import NumberError, parse_number
+
+    try:
+        e164 = parse_number(text, campaign.data.numbers_dialled_from, False).e164
+    except NumberError:
+        e164 = None
+    if e164 not in office.fax:
+        raise RecordError(f"{text!r} is not a number of {office.id!r}; its numbers are: {', '.join(office.fax)}")
+    return e164
+
+
+def normal_outcome(text: str) -> str | None:
+    """The vocabulary's name for ``text`` ("No answer" -> "no-answer"), or None."""
+    name = "-".join(text.strip().lower().replace("_", " ").split())
+    return name if name in OUTCOMES else None
+
+
+def _instant(text: str, fallback_offset: dt.datetime | None, zone: str) -> dt.datetime:
+    """An instant from a CSV cell: ISO with an offset; without one, at the row's own offset (from its
+    viewer_start) or else in ``zone``."""
+    from dateutil import parser
+
+    value = parser.isoparse(text) if "T" in text else parser.parse(text)
+    if value.tzinfo is not None:
+        return value
+    if fallback_offset is not None and fallback_offset.tzinfo is not None:
+        return value.replace(tzinfo=fallback_offset.tzinfo)
+    return clock.parse_instant(value.isoformat(), zone)
+
+
+def _sniff(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def read_import(path: Path, campaign: Campaign, by: str | None, zone: str) -> list[Attempt]:
+    """Every filled-in row of a call sheet CSV as an attempt; a row without an outcome is skipped.
+
+    Every bad row is reported at once (`FindingsError`, with the file's line numbers); nothing is
+    returned unless all rows are good."""
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise RecordError(f"{name}: larger than {MAX_IMPORT_BYTES:,} bytes; is this a call sheet CSV?")
+        if not path.is_file():
+            raise RecordError(f"{name}: not a regular file")
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise RecordError(f"{name}: cannot read: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise RecordError(f"{name}: not UTF-8 text (byte {e.start}); save the CSV as UTF-8") from e
+    csv.field_size_limit(MAX_FIELD * 10)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_sniff(text))
+    findings: list[Finding] = []
+    attempts: list[Attempt] = []
+
+    def bad(line: int, message: str) -> None:
+        findings.append(Finding("error", name, line, 0, "", message))
+
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+        reader.fieldnames = header
+        missing = [c for c in ("id", "e164", "outcome") if c not in header]
+        if missing:
+            bad(1, f"no column {', '.join(map(repr, missing))}: import the CSV of `faxcampaign callsheet "
+                   f"--format csv` with its outcome, at, by and note filled in")
+            raise FindingsError(findings)
+        for row in reader:
+            line = reader.line_num
+            cells = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
+            if not cells.get("outcome"):
+                continue
+            if any(len(v) > MAX_FIELD for v in cells.values()):
+                bad(line, f"a field longer than {MAX_FIELD:,} characters")
+                continue
+            outcome = normal_outcome(cells["outcome"])
+            if outcome is None:
+                bad(line, f"unknown outcome {cells['outcome']!r}; one of: {', '.join(OUTCOMES)}")
+                continue
+            try:
+                office = find_office(campaign, cells.get("id", ""))
+                number = find_number(campaign, office, cells.get("e164") or None)
+                start = _instant(cells["viewer_start"], None, zone) if cells.get("viewer_start") else None
+                at = _instant(cells["at"], start, zone) if cells.get("at") else start
+            except RecordError as e:
+                bad(line, str(e))
+                continue
+            except (ValueError, OverflowError):
+                bad(line, "not a date and time in 'at' or 'viewer_start' (write e.g. 2003-01-06T09:40+06:00)")
+                continue
+            if at is None:
+                bad(line, "no time: fill in 'at'")
+                continue
+            pages = cells.get("pages") or None
+            if pages is not None and not (pages.isdigit() and int(pages) < 1000):
+                bad(line, f"pages must be a whole number: {pages!r}")
+                continue
+            volunteer = cells.get("by") or by
+            note = cells.get("note") or None
+            attempts.append(Attempt(
+                at=at, recipient=office.id, number=number, outcome=outcome, volunteer=volunteer,
+                pages=int(pages) if pages else None, note=note, source="import",
+                key=row_key("import", office.id, number, outcome, clock.convert(at, "UTC").isoformat(), volunteer,
+                            note, pages),
+            ))
+    except csv.Error as e:
+        bad(reader.line_num, f"not a readable CSV: {e}")
+    if findings:
+        raise FindingsError(findings)
+    return attempts

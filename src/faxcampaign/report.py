@@ -1,0 +1,179 @@
+"""`status` and `history`: the log's contents for people (table) and programs (json, csv).
+
+The json documents are a stable contract (docs/log.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from faxcampaign import clock
+from faxcampaign.log import Entry, utc_text
+from faxcampaign.outcomes import OUTCOMES
+from faxcampaign.output import offset_text, spreadsheet_safe
+from faxcampaign.progress import OfficeProgress, Progress
+
+
+def _moment(instant: dt.datetime, office_zone: str, viewer_zone: str) -> dict[str, str]:
+    return {
+        "utc": utc_text(instant),
+        "office": clock.convert(instant, office_zone).isoformat(),
+        "viewer": clock.convert(instant, viewer_zone).isoformat(),
+    }
+
+
+def both_clocks(instant: dt.datetime, office_zone: str, viewer_zone: str) -> str:
+    """'Mon 06 Jan 09:41 their time (+06), 03:41 yours'."""
+    theirs = clock.convert(instant, office_zone)
+    yours = clock.convert(instant, viewer_zone)
+    day = f"{yours:%a} " if yours.date() != theirs.date() else ""
+    return f"{theirs:%a %d %b %H:%M} their time ({offset_text(theirs)}), {day}{yours:%H:%M} yours"
+
+
+def last_outcome_text(office: OfficeProgress, viewer_zone: str) -> str | None:
+    """'busy at Mon 06 Jan 09:40 their time (+06), 03:40 yours, by Ann'."""
+    last = office.last
+    if last is None:
+        return None
+    by = f", by {last.volunteer}" if last.volunteer else ""
+    return f"{last.outcome} at {both_clocks(last.at, office.timezone, viewer_zone)}{by}"
+
+
+def _days_left(p: Progress, zone: str) -> str:
+    left = p.days_left(zone)
+    if left is None or p.deadline is None:
+        return "no deadline"
+    if left < 0:
+        return f"the deadline ({p.deadline:%a %d %b %Y}) has passed"
+    return f"{left} day{'s' if left != 1 else ''} left until the deadline ({p.deadline:%a %d %b %Y})"
+
+
+def status_table(p: Progress, zone: str) -> str:
+    title = p.title + (f" ({p.reference})" if p.reference else "")
+    now = clock.convert(p.now, zone)
+    out = [title, f"Status at {now:%a %d %b %Y %H:%M} ({zone}): {p.reached} of {p.in_campaign} offices reached, "
+                  f"{p.deliveries} deliver{'y' if p.deliveries == 1 else 'ies'}; {_days_left(p, zone)}."]
+    groups = [("Not yet reached", [o for o in p.offices if o.in_campaign and not o.delivered]),
+              ("Reached", [o for o in p.offices if o.in_campaign and o.delivered]),
+              ("No longer in the campaign (logged under an old id)", [o for o in p.offices if not o.in_campaign])]
+    for heading, offices in groups:
+        if not offices:
+            continue
+        out += ["", heading]
+        for o in offices:
+            out.append(f"  {o.name} ({o.id})" if o.name != o.id else f"  {o.id}")
+            counts = ", ".join(f"{name} {o.by_outcome[name]}" for name in OUTCOMES if o.by_outcome[name])
+            out.append(f"    delivered today {o.delivered_today}, in total {o.delivered}; "
+                       f"attempts {o.attempts}" + (f" ({counts})" if counts else ""))
+            if o.last_delivery:
+                out.append(f"    last delivery: {both_clocks(o.last_delivery, o.timezone, zone)}")
+            last = last_outcome_text(o, zone)
+            if last and (o.last is None or o.last.at != o.last_delivery):
+                out.append(f"    last attempt: {last}")
+            for n in o.healthy_first():
+                if n.suspect:
+                    health = f"SUSPECT: {n.reason}"
+                elif n.consecutive_failures:
+                    health = f"{n.consecutive_failures} failure{'s' if n.consecutive_failures != 1 else ''} in a row"
+                else:
+                    health = "ok" if n.attempts else "not tried"
+                out.append(f"    {n.e164:<16} {health}")
+    return "\n".join(out) + "\n"
+
+
+def status_document(p: Progress, zone: str) -> dict[str, Any]:
+    return {
+        "campaign": {"title": p.title, "reference": p.reference,
+                     "deadline": p.deadline.isoformat() if p.deadline else None, "days_left": p.days_left(zone)},
+        "now": utc_text(p.now),
+        "viewer": {"timezone": zone},
+        "totals": {"offices": p.in_campaign, "reached": p.reached, "deliveries": p.deliveries},
+        "offices": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "in_campaign": o.in_campaign,
+                "reached": o.delivered > 0,
+                "delivered_today": o.delivered_today,
+                "delivered": o.delivered,
+                "attempts": o.attempts,
+                "by_outcome": {name: o.by_outcome[name] for name in OUTCOMES},
+                "last_delivery": _moment(o.last_delivery, o.timezone, zone) if o.last_delivery else None,
+                "last_attempt": None if o.last is None else {
+                    **_moment(o.last.at, o.timezone, zone), "outcome": o.last.outcome, "number": o.last.number,
+                    "by": o.last.volunteer},
+                "numbers": [
+                    {"e164": n.e164, "attempts": n.attempts, "consecutive_failures": n.consecutive_failures,
+                     "last_outcome": n.last_outcome, "suspect": n.suspect, "reason": n.reason}
+                    for n in o.healthy_first()
+                ],
+            }
+            for o in p.offices
+        ],
+    }
+
+
+def _csv(header: Sequence[str], rows: list[list[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def status_csv(p: Progress, zone: str) -> str:
+    header = ["id", "name", "in_campaign", "reached", "delivered_today", "delivered", "attempts", *OUTCOMES,
+              "last_delivery_utc", "e164", "number_attempts", "consecutive_failures", "suspect"]
+    rows = []
+    for o in p.offices:
+        common = [o.id, spreadsheet_safe(o.name), _yes(o.in_campaign), _yes(o.delivered > 0), o.delivered_today,
+                  o.delivered, o.attempts, *(o.by_outcome[name] for name in OUTCOMES),
+                  utc_text(o.last_delivery) if o.last_delivery else ""]
+        for n in o.healthy_first() or [None]:
+            rows.append(common + ([n.e164, n.attempts, n.consecutive_failures, _yes(n.suspect)] if n
+                                  else ["", 0, 0, "no"]))
+    return _csv(header, rows)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+STATUS_FORMATS: dict[str, Callable[[Progress, str], str]] = {
+    "table": status_table,
+    "json": lambda p, zone: json.dumps(status_document(p, zone), indent=2, ensure_ascii=False) + "\n",
+    "csv": status_csv,
+}
+
+
+HISTORY_COLUMNS = ["entry", "at", "recipient", "number", "outcome", "by", "signer", "pages", "note", "source", "job",
+                   "voided_by", "void_note"]
+
+
+def _history_row(e: Entry) -> list[Any]:
+    a = e.attempt
+    return [e.id, utc_text(a.at), a.recipient, a.number, a.outcome, a.volunteer, a.signer, a.pages, a.note,
+            a.source, a.job, e.voided_by, e.void_note]
+
+
+def history_csv(entries: list[Entry]) -> str:
+    rows = []
+    for e in entries:
+        row = _history_row(e)
+        for i in (5, 6, 8, 12):  # free text
+            row[i] = spreadsheet_safe(row[i])
+        rows.append(["" if v is None else v for v in row])
+    return _csv(HISTORY_COLUMNS, rows)
+
+
+def history_json(entries: list[Entry]) -> str:
+    document = [dict(zip(HISTORY_COLUMNS, _history_row(e), strict=True)) for e in entries]
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+HISTORY_FORMATS: dict[str, Callable[[list[Entry]], str]] = {"csv": history_csv, "json": history_json}
