@@ -58,3 +58,15 @@ def example(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "campaign.yaml", tmp_path / "campaign.yaml")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     return tmp_path / "campaign.yaml"
+
+
+def need(available: bool, what: str) -> None:
+    """Skip a test whose real component is missing here; in CI (FAXCAMPAIGN_REQUIRE_ALL=1) fail instead:
+    CI installs every component, so a skip there would hide an untested feature."""
+    if available:
+        return
+    import os
+
+    if os.environ.get("FAXCAMPAIGN_REQUIRE_ALL") == "1":
+        pytest.fail(f"{what} is required in CI but missing", pytrace=False)
+    pytest.skip(f"needs {what}")

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from faxcampaign.campaign import Campaign, Office
+from faxcampaign.formats import offset_text, span_text, spreadsheet_safe
 from faxcampaign.letters import default_signer, render_call_script
 from faxcampaign.numbers import dial
 from faxcampaign.outcomes import OUTCOMES
-from faxcampaign.output import offset_text, span_text, spreadsheet_safe
 from faxcampaign.progress import Progress
 from faxcampaign.schedule import plan
 

@@ -118,19 +118,21 @@ def log_option(func: Any) -> Any:
                              "(or $FAXCAMPAIGN_LOG).")(func)
 
 
-def _open_log(loaded: Any, log_path: str | None, create: bool) -> Any:
-    from faxcampaign.log import location, open_log
-    from faxcampaign.recording import campaign_key
-
-    return open_log(location(log_path, loaded.path), campaign_key(loaded), create)
-
-
 def _progress(loaded: Any, log_path: str | None, now: dt.datetime) -> Any:
-    """What the log knows, or None when there is no log yet (output is then as without one)."""
-    from faxcampaign.progress import progress
+    """What the log knows, for a loaded campaign; None when there is no log yet (output is then as
+    without one)."""
+    from faxcampaign.log import location, open_log
+    from faxcampaign.roster import Roster
 
-    with _open_log(loaded, log_path, create=False) as log:
-        return progress(loaded, log.attempts(), now) if log.exists else None
+    roster = Roster.of(loaded)
+    with open_log(location(log_path, loaded.path), roster.key, create=False) as log:
+        return _tally(roster, log, now) if log.exists else None
+
+
+def _tally(roster: Any, log: Any, now: dt.datetime) -> Any:
+    from faxcampaign.progress import earliest_today, progress
+
+    return progress(roster, log.summary(earliest_today(roster, now)), now)
 
 
 def _load_with(path: Path, only: tuple[str, ...]) -> Any:
@@ -268,9 +270,12 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--letters", "letters_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Where `render --out DIR` wrote the letters; each row names its file.")
 @click.option("--skip-delivered", is_flag=True, help="Leave out offices the log shows delivered to today.")
+@click.option("--now", "now_text", metavar="DATETIME",
+              help="The time the sheet is made (your zone), for 'today' and the log's 'today'; default now.")
 @log_option
 def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | None, fmt: str,
-              pattern: str | None, letters_dir: Path | None, skip_delivered: bool, log_path: str | None) -> None:
+              pattern: str | None, letters_dir: Path | None, skip_delivered: bool, now_text: str | None,
+              log_path: str | None) -> None:
     """Today's calls for one volunteer: whom, when on your clock, what to dial and say.
 
     Made for cron: no prompts, no colour, the same bytes for the same inputs, files
@@ -287,7 +292,7 @@ def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | 
     from faxcampaign.campaign import load
     from faxcampaign.files import atomic_write
 
-    now = clock.utc_now()
+    now = _now(now_text, zone)
     today = clock.local_date(now, zone)
     if day_text in (None, "today"):
         day = today
@@ -327,7 +332,7 @@ def _volunteer(value: str | None) -> str | None:
 @click.option("--number", metavar="NUMBER", help="The number dialled, as in the campaign or E.164; default the first.")
 @click.option("--by", metavar="NAME", help="Who made the attempt; default $FAXCAMPAIGN_VOLUNTEER.")
 @click.option("--at", "at_text", metavar="DATETIME", help="When, e.g. 2003-01-06T09:40 (--tz); default now.")
-@click.option("--tz", "zone", callback=_zone, metavar="ZONE", help="Zone of --at and of CSV times without an offset; "
+@click.option("--tz", "zone_name", metavar="ZONE", help="Zone of --at and of CSV times without an offset; "
               "default this computer's.")
 @click.option("--pages", type=click.IntRange(0, 999), help="Pages that went.")
 @click.option("--note", metavar="TEXT", help="A note (with --void: why).")
@@ -336,7 +341,7 @@ def _volunteer(value: str | None) -> str | None:
               help="Record every filled-in row of a call sheet CSV (all or nothing; twice records nothing new).")
 @log_option
 def log_command(campaign: Path, recipient: str | None, outcome: str | None, number: str | None, by: str | None,
-                at_text: str | None, zone: str, pages: int | None, note: str | None, void_id: int | None,
+                at_text: str | None, zone_name: str | None, pages: int | None, note: str | None, void_id: int | None,
                 import_file: Path | None, log_path: str | None) -> None:
     """Record the outcome of a call or fax in the campaign's log.
 
@@ -357,41 +362,43 @@ def log_command(campaign: Path, recipient: str | None, outcome: str | None, numb
     from faxcampaign.log import Attempt
     from faxcampaign.outcomes import OUTCOMES
     from faxcampaign.recording import find_number, find_office, normal_outcome, read_import
+    from faxcampaign.roster import open_campaign_log, writable
 
     modes = sum(x is not None for x in (recipient, void_id, import_file))
     if modes != 1:
         raise click.UsageError("give RECIPIENT OUTCOME, or --void ID, or --import FILE.csv (one of them)")
-    now = clock.utc_now()
-    loaded = _load_with(campaign, ())
-    volunteer = _volunteer(by)
-    if void_id is not None:
-        if not note:
-            raise click.UsageError("--void needs --note saying why")
-        with _open_log(loaded, log_path, create=True) as log:
-            log.void(void_id, note, volunteer, now)
-        click.echo(f"voided attempt {void_id}", err=True)
-        return
-    if import_file is not None:
-        attempts = read_import(import_file, loaded, volunteer, zone)
-        with _open_log(loaded, log_path, create=True) as log:
-            ids = log.record(attempts, now)
-        click.echo(f"{import_file}: recorded {len(ids)} of {len(attempts)} outcome(s)"
-                   + (f"; {len(attempts) - len(ids)} were already in the log" if len(ids) < len(attempts) else ""),
-                   err=True)
-        return
+    if void_id is not None and not note:
+        raise click.UsageError("--void needs --note saying why")
     name = normal_outcome(outcome or "")
-    if name is None:
+    if recipient is not None and name is None:
         raise click.BadParameter(f"{outcome!r} is not an outcome; one of: {', '.join(OUTCOMES)}"
                                  if outcome else f"missing; one of: {', '.join(OUTCOMES)}", param_hint="'OUTCOME'")
-    assert recipient is not None
-    office = find_office(loaded, recipient)
-    e164 = find_number(loaded, office, number)
+    now = clock.utc_now()
+    # the zone is looked up only when a time needs it: a plain `log` stays quick
+    zone = _zone(click.get_current_context(), click.Option(["--tz"]), zone_name) if at_text or import_file else "UTC"
     at = _now(at_text, zone) if at_text else now
-    attempt = Attempt(at=at, recipient=office.id, number=e164, outcome=name, volunteer=volunteer, pages=pages,
-                      note=note)
-    with _open_log(loaded, log_path, create=True) as log:
-        (entry,) = log.record([attempt], now)
-    click.echo(f"recorded attempt {entry}: {office.id} {name} on {e164}", err=True)
+    volunteer = _volunteer(by)
+    log, roster = open_campaign_log(campaign, log_path)
+    with log:
+        if void_id is not None:
+            assert note is not None
+            log.void(void_id, note, volunteer, now)
+            click.echo(f"voided attempt {void_id}", err=True)
+        elif import_file is not None:
+            attempts = read_import(import_file, roster, volunteer, zone)
+            with writable(log, roster, campaign) as log:
+                ids = log.record(attempts, now)
+            skipped = len(attempts) - len(ids)
+            click.echo(f"{import_file}: recorded {len(ids)} of {len(attempts)} outcome(s)"
+                       + (f"; {skipped} were already in the log" if skipped else ""), err=True)
+        else:
+            assert recipient is not None and name is not None
+            office = find_office(roster, recipient)
+            e164 = find_number(office, number)
+            with writable(log, roster, campaign) as log:
+                (entry,) = log.record([Attempt(at=at, recipient=office.id, number=e164, outcome=name,
+                                               volunteer=volunteer, pages=pages, note=note)], now)
+            click.echo(f"recorded attempt {entry}: {office.id} {name} on {e164}", err=True)
 
 
 @cli.command()
@@ -412,13 +419,13 @@ def status(campaign: Path, zone: str, now_text: str | None, fmt: str, log_path: 
       faxcampaign status campaign.yaml --tz Europe/London
       faxcampaign status campaign.yaml --format json
     """
-    from faxcampaign.progress import progress
     from faxcampaign.report import STATUS_FORMATS
+    from faxcampaign.roster import open_campaign_log
 
     now = _now(now_text, zone)
-    loaded = _load_with(campaign, ())
-    with _open_log(loaded, log_path, create=False) as log:
-        result = progress(loaded, log.attempts(), now)
+    log, roster = open_campaign_log(campaign, log_path)
+    with log:
+        result = _tally(roster, log, now)
     click.echo(STATUS_FORMATS[fmt](result, zone), nl=False)
 
 
@@ -435,9 +442,10 @@ def history(campaign: Path, fmt: str, log_path: str | None) -> None:
       faxcampaign history campaign.yaml --format json
     """
     from faxcampaign.report import HISTORY_FORMATS
+    from faxcampaign.roster import open_campaign_log
 
-    loaded = _load_with(campaign, ())
-    with _open_log(loaded, log_path, create=False) as log:
+    log, _ = open_campaign_log(campaign, log_path)
+    with log:
         entries = log.entries()
     click.echo(HISTORY_FORMATS[fmt](entries), nl=False)
 

@@ -26,7 +26,7 @@ class Finding:
     def __str__(self) -> str:
         where = self.file
         if self.line:
-            where += f":{self.line}:{self.column}"
+            where += f":{self.line}:{self.column}" if self.column else f":{self.line}"
         path = f"{self.path}: " if self.path else ""
         return f"{where}: {self.severity}: {path}{self.message}"
 

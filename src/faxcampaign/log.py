@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from faxcampaign.errors import FaxCampaignError
+from faxcampaign.outcomes import GOT_THROUGH
 
 APPLICATION_ID = 0x46415843  # "FAXC" in the SQLite header: marks the file as ours
 BUSY_TIMEOUT_S = 30.0
@@ -59,6 +60,19 @@ class Entry:
 
 
 @dataclasses.dataclass(frozen=True)
+class Summary:
+    """The log of one campaign, counted (voided attempts left out); times are UTC text."""
+
+    counts: list[tuple[str, str, int, str]]  # recipient, outcome, attempts, latest
+    numbers: list[tuple[str, str, int]]  # recipient, number, attempts
+    last: list[tuple[str, str, str, str, str | None]]  # recipient, at, number, outcome, volunteer: the
+    # latest attempt of each recipient (the last row of a recipient wins when two share that moment)
+    tails: list[tuple[str, str, str, str]]  # recipient, number, outcome, at: from each number's last
+    # delivered or partial on (all of its attempts if it never got through), oldest first
+    delivered_since: list[tuple[str, str]]  # recipient, at
+
+
+@dataclasses.dataclass(frozen=True)
 class Job:
     """A fax job handed to a sending backend (the send issue's table; see migration 2)."""
 
@@ -79,7 +93,7 @@ def utc_text(instant: dt.datetime) -> str:
 
 
 def from_utc_text(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.fromisoformat(text.rstrip("Z")).replace(tzinfo=dt.timezone.utc)
 
 
 def row_key(*parts: object) -> str:
@@ -122,13 +136,18 @@ MIGRATIONS: list[list[str]] = [
             job TEXT,
             key TEXT UNIQUE,
             recorded TEXT NOT NULL)""",
-        "CREATE INDEX attempt_by_campaign ON attempt (campaign, at)",
+        # covering indexes for `summary`'s queries
+        "CREATE INDEX attempt_by_time ON attempt (campaign, at, recipient, number, outcome)",
+        "CREATE INDEX attempt_by_outcome ON attempt (campaign, recipient, outcome, at)",
+        "CREATE INDEX attempt_by_number ON attempt (campaign, recipient, number, outcome, at)",
         """CREATE TABLE void (
             id {serial},
             attempt INTEGER NOT NULL UNIQUE REFERENCES attempt (id),
             volunteer TEXT,
             note TEXT NOT NULL,
             recorded TEXT NOT NULL)""",
+        # a cache, not part of the log: each campaign file's roster by its digest (roster.py)
+        "CREATE TABLE roster (digest TEXT PRIMARY KEY, data TEXT NOT NULL)",
     ],
     [
         """CREATE TABLE job (
@@ -235,6 +254,8 @@ class Log:
         return ids
 
     def void(self, attempt_id: int, note: str, volunteer: str | None, now: dt.datetime) -> None:
+        if self._db is None:
+            raise LogError(f"{self.where}: no attempt {attempt_id}: there is no log yet")
         with self._write() as db:
             found = db.execute("SELECT a.id, v.id FROM attempt a LEFT JOIN void v ON v.attempt = a.id "
                                "WHERE a.id = ? AND a.campaign = ?", (attempt_id, self.campaign)).fetchone()
@@ -258,6 +279,43 @@ class Log:
     def attempts(self) -> Iterator[Attempt]:
         """The attempts that count: every one not voided, oldest first."""
         return (e.attempt for e in self.entries() if e.voided_by is None)
+
+    def summary(self, since: dt.datetime) -> Summary:
+        """What `status` and call sheets need, counted by the database rather than row by row here:
+        see `Summary`. ``since`` bounds `Summary.delivered_since` (the earliest "today" of any office)."""
+        live = "a.id NOT IN (SELECT attempt FROM void)"
+        key = (self.campaign,)
+        through = ", ".join(f"'{o}'" for o in sorted(GOT_THROUGH))
+        return Summary(
+            counts=self._query(f"SELECT recipient, outcome, count(*), max(at) FROM attempt a WHERE campaign = ? "
+                               f"AND {live} GROUP BY recipient, outcome", key),
+            numbers=self._query(f"SELECT recipient, number, count(*) FROM attempt a WHERE campaign = ? AND {live} "
+                                "GROUP BY recipient, number", key),
+            last=self._query(
+                f"WITH latest AS (SELECT recipient, max(at) AS at FROM attempt a WHERE campaign = ? AND {live} "
+                "GROUP BY recipient) SELECT a.recipient, a.at, a.number, a.outcome, a.volunteer FROM latest l "
+                f"JOIN attempt a ON a.campaign = ? AND a.recipient = l.recipient AND a.at = l.at WHERE {live} "
+                "ORDER BY a.id", key * 2),
+            tails=self._query(
+                f"WITH through AS (SELECT recipient, number, max(at) AS at FROM attempt a WHERE campaign = ? AND "
+                f"outcome IN ({through}) AND {live} GROUP BY recipient, number) "
+                "SELECT a.recipient, a.number, a.outcome, a.at FROM attempt a LEFT JOIN through t ON "
+                "t.recipient = a.recipient AND t.number = a.number WHERE a.campaign = ? AND "
+                f"(t.at IS NULL OR a.at >= t.at) AND {live} ORDER BY a.at, a.id", key * 2),
+            delivered_since=self._query(f"SELECT recipient, at FROM attempt a WHERE campaign = ? AND "
+                                        f"outcome = 'delivered' AND at >= ? AND {live}", (*key, utc_text(since))),
+        )
+
+    # the roster cache (roster.py)
+
+    def cached_roster(self, digest: str) -> str | None:
+        rows = self._query("SELECT data FROM roster WHERE digest = ?", (digest,))
+        return rows[0][0] if rows else None
+
+    def cache_roster(self, digest: str, data: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT INTO roster (digest, data) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET "
+                       "data = excluded.data", (digest, data))
 
     # jobs (sending)
 

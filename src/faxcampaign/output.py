@@ -12,36 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from faxcampaign import clock
+from faxcampaign.formats import offset_text, span_text, spreadsheet_safe
 from faxcampaign.numbers import dial
 from faxcampaign.schedule import ClosedDay, Plan, Window
 
 WIDTH = 80
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str | None) -> str:
-    """User text for a CSV cell: a leading = + - @ (or tab, CR) gets a ' so no spreadsheet runs it as a
-    formula (the OWASP advice on CSV injection). Only for free text: numbers and times are ours."""
-    if not text:
-        return ""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def offset_text(instant: dt.datetime) -> str:
-    """The UTC offset as people write it: +06, +05:45, -08."""
-    offset = instant.utcoffset() or dt.timedelta()
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}" + (f":{rest:02d}" if rest else "")
-
-
-def span_text(start: dt.datetime, end: dt.datetime) -> str:
-    """'09:00-13:00'; an end at the next midnight is 24:00."""
-    end_hour = 24 if end.hour == end.minute == 0 and end.date() > start.date() else end.hour
-    return f"{start.hour:02d}:{start.minute:02d}-{end_hour:02d}:{end.minute:02d}"
-
 
 def notice(plan: Plan) -> str | None:
     """A plain sentence when the whole range lies outside the campaign's dates."""
@@ -160,7 +135,8 @@ def as_csv(plan: Plan, dial_from: str | None) -> str:
     writer.writerow(CSV_COLUMNS)
     for w, start, end in plan.timeline():
         writer.writerow([
-            w.office.id, spreadsheet_safe(w.office.name), w.start.isoformat(), w.end.isoformat(), start.isoformat(), end.isoformat(),
+            w.office.id, spreadsheet_safe(w.office.name), w.start.isoformat(), w.end.isoformat(), start.isoformat(),
+            end.isoformat(),
             "; ".join(w.office.fax), "; ".join(dial(n, dial_from) for n in w.office.fax),
         ])
     return buffer.getvalue()

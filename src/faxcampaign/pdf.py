@@ -286,7 +286,8 @@ def render_callsheet(sheet: Sheet) -> bytes:
     """A printable A4 call sheet in the letters' font."""
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from faxcampaign.callsheet import NOTHING, OUTCOMES, when
+    from faxcampaign.callsheet import NOTHING, when
+    from faxcampaign.outcomes import OUTCOMES
 
     register_fonts()
     styles = _styles()
@@ -306,7 +307,8 @@ def render_callsheet(sheet: Sheet) -> bytes:
         name = f"{i}. {row.name}" + (f", {row.title}" if row.title else "")
         cells = [
             ["When", _lines([when(s) for s in row.slots], block)],
-            ["Dial", _lines([f"{n.dial}  ({n.e164})" for n in row.numbers], block)],
+            ["Dial", _lines([f"{n.dial}  ({n.e164})" + (f" suspect: {n.suspect}" if n.suspect else "")
+                             for n in row.numbers], block)],
         ]
         cells.append(["Manual line", _lines(["Phone first."], block)] if row.manual
                      else ["Automatic line", _lines(["Just send."], block)])
@@ -314,6 +316,8 @@ def render_callsheet(sheet: Sheet) -> bytes:
             cells.append(["Say", _lines([row.script], block)])
         if row.letter:
             cells.append(["Letter", _lines([row.letter], block)])
+        if row.logged:
+            cells.append(["Log", _lines([row.logged], block)])
         cells.append(["", _lines(["   ".join(f"\u25a1 {o}" for o in OUTCOMES)], block)])
         table = Table([[Paragraph(f"<b>{_text(label)}</b>", block), value] for label, value in cells],
                       colWidths=[30 * MM, None], hAlign="LEFT")

@@ -1,4 +1,4 @@
-"""The campaign's progress from its log: pure (campaign, attempts, now) -> per office and per number.
+"""The campaign's progress from its log: pure (campaign, the log's summary, now) -> per office and number.
 
 Rules (docs/log.md):
 - An office is *reached* once it has a `delivered` attempt. "Today" is the office's own date at ``now``.
@@ -13,12 +13,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
 
 from faxcampaign import clock
-from faxcampaign.campaign import Campaign
-from faxcampaign.log import Attempt
-from faxcampaign.outcomes import DEAD_LINE, DELIVERED, GOT_THROUGH, NOT_COUNTED, OUTCOMES
+from faxcampaign.log import Summary, from_utc_text, utc_text
+from faxcampaign.outcomes import DEAD_LINE, DELIVERED, GOT_THROUGH, NOT_COUNTED
+from faxcampaign.roster import Roster
 
 
 @dataclasses.dataclass
@@ -40,16 +39,24 @@ class NumberHealth:
         days = ", ".join(d.isoformat() for d in sorted(self.dead_days))
         return f"wrong number or not a fax line on {len(self.dead_days)} days ({days}) with no delivery since"
 
-    def add(self, attempt: Attempt, timezone: str) -> None:
-        self.attempts += 1
-        self.last_outcome = attempt.outcome
-        if attempt.outcome in GOT_THROUGH:
+    def follow(self, outcome: str, at: dt.datetime, timezone: str) -> None:
+        """One attempt of the number's tail (its attempts from its last delivery on, oldest first)."""
+        self.last_outcome = outcome
+        if outcome in GOT_THROUGH:
             self.consecutive_failures = 0
             self.dead_days.clear()
-        elif attempt.outcome not in NOT_COUNTED:
+        elif outcome not in NOT_COUNTED:
             self.consecutive_failures += 1
-            if attempt.outcome in DEAD_LINE:
-                self.dead_days.add(clock.local_date(attempt.at, timezone))
+            if outcome in DEAD_LINE:
+                self.dead_days.add(clock.local_date(at, timezone))
+
+
+@dataclasses.dataclass(frozen=True)
+class Last:
+    at: dt.datetime
+    number: str
+    outcome: str
+    volunteer: str | None
 
 
 @dataclasses.dataclass
@@ -62,7 +69,7 @@ class OfficeProgress:
     by_outcome: Counter[str] = dataclasses.field(default_factory=Counter)
     delivered_today: int = 0
     last_delivery: dt.datetime | None = None
-    last: Attempt | None = None
+    last: Last | None = None
 
     @property
     def delivered(self) -> int:
@@ -104,36 +111,51 @@ class Progress:
         return next((o for o in self.offices if o.id == office_id), None)
 
 
-def progress(campaign: Campaign, attempts: Iterable[Attempt], now: dt.datetime) -> Progress:
-    """Tally the attempts (oldest first, voided ones already left out) per office and per number."""
+def today_bounds(timezone: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The office's own today, as instants."""
+    day = clock.local_date(now, timezone)
+    return clock.wall(timezone, day, 0), clock.wall(timezone, day, 1440)
+
+
+def earliest_today(roster: Roster, now: dt.datetime) -> dt.datetime:
+    """The first instant that is "today" in any office (and in UTC, for ids no longer in the campaign)."""
+    zones = {"UTC", *(o.timezone for o in roster.offices)}
+    return min(today_bounds(zone, now)[0] for zone in zones)
+
+
+def progress(roster: Roster, summary: Summary, now: dt.datetime) -> Progress:
+    """Tally the log's summary per office and per number."""
     offices: dict[str, OfficeProgress] = {}
-    today: dict[str, tuple[dt.datetime, dt.datetime]] = {}  # the office's today, as instants
+    for o in roster.offices:
+        offices[o.id] = OfficeProgress(o.id, o.name, o.timezone, True, {n: NumberHealth(n) for n in o.fax})
 
-    def add_office(office_id: str, name: str, timezone: str, numbers: Iterable[str], known: bool) -> OfficeProgress:
-        offices[office_id] = OfficeProgress(office_id, name, timezone, known, {n: NumberHealth(n) for n in numbers})
-        day = clock.local_date(now, timezone)
-        today[office_id] = clock.wall(timezone, day, 0), clock.wall(timezone, day, 1440)
-        return offices[office_id]
+    def find(recipient: str) -> OfficeProgress:
+        if recipient not in offices:
+            offices[recipient] = OfficeProgress(recipient, recipient, "UTC", False, {})
+        return offices[recipient]
 
-    for office in campaign.offices:
-        add_office(office.id, office.name, office.timezone, office.fax, True)
-    for attempt in attempts:
-        found = offices.get(attempt.recipient) or add_office(attempt.recipient, attempt.recipient, "UTC", (), False)
-        health = found.numbers.get(attempt.number)
-        if health is None:
-            health = found.numbers[attempt.number] = NumberHealth(attempt.number)
-        health.add(attempt, found.timezone)
-        found.by_outcome[attempt.outcome] += 1
-        found.last = attempt
-        if attempt.outcome == DELIVERED:
-            found.last_delivery = attempt.at
-            start, end = today[attempt.recipient]
-            if start <= attempt.at < end:
-                found.delivered_today += 1
+    office: OfficeProgress
+    for recipient, outcome, count, latest in summary.counts:
+        office = find(recipient)
+        office.by_outcome[outcome] = count
+        if outcome == DELIVERED:
+            office.last_delivery = from_utc_text(latest)
+    for recipient, number, count in summary.numbers:
+        office = find(recipient)
+        office.numbers.setdefault(number, NumberHealth(number)).attempts = count
+    for recipient, at, number, outcome, volunteer in summary.last:
+        find(recipient).last = Last(from_utc_text(at), number, outcome, volunteer)
+    for recipient, number, outcome, at in summary.tails:
+        office = find(recipient)
+        office.numbers[number].follow(outcome, from_utc_text(at), office.timezone)
+    todays: dict[str, tuple[str, str]] = {}
+    for recipient, at in summary.delivered_since:
+        office = find(recipient)
+        if office.timezone not in todays:
+            start, end = today_bounds(office.timezone, now)
+            todays[office.timezone] = utc_text(start), utc_text(end)
+        start_text, end_text = todays[office.timezone]
+        if start_text <= at < end_text:
+            office.delivered_today += 1
     ordered = sorted(offices.values(), key=lambda o: (not o.in_campaign, o.delivered > 0, o.name.casefold()))
-    data = campaign.data
-    return Progress(data.title, data.reference, now, data.deadline, ordered)
-
-
-def outcome_names() -> list[str]:
-    return list(OUTCOMES)
+    return Progress(roster.title, roster.reference, now, roster.deadline, ordered)

@@ -10,10 +10,10 @@ import io
 from pathlib import Path
 
 from faxcampaign import clock
-from faxcampaign.campaign import Campaign, Office
 from faxcampaign.errors import FaxCampaignError, Finding, FindingsError
 from faxcampaign.log import Attempt, row_key
 from faxcampaign.outcomes import OUTCOMES
+from faxcampaign.roster import Roster, RosterOffice, match_number
 
 MAX_IMPORT_BYTES = 20_000_000
 MAX_FIELD = 10_000
@@ -23,35 +23,24 @@ class RecordError(FaxCampaignError):
     """What a volunteer reported does not fit the campaign."""
 
 
-def campaign_key(campaign: Campaign) -> str:
-    """The key that keeps campaigns apart in a shared log: the reference, or else the title."""
-    return campaign.data.reference or campaign.data.title
-
-
-def find_office(campaign: Campaign, recipient_id: str) -> Office:
-    try:
-        return campaign.office(recipient_id)
-    except KeyError:
-        ids = [o.id for o in campaign.offices]
+def find_office(roster: Roster, recipient_id: str) -> RosterOffice:
+    office = roster.office(recipient_id)
+    if office is None:
+        ids = [o.id for o in roster.offices]
         close = difflib.get_close_matches(recipient_id, ids, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise RecordError(f"no recipient {recipient_id!r} in the campaign; {hint}the ids are: "
-                          f"{', '.join(ids)}") from None
+        raise RecordError(f"no recipient {recipient_id!r} in the campaign; {hint}the ids are: {', '.join(ids)}")
+    return office
 
 
-def find_number(campaign: Campaign, office: Office, text: str | None) -> str:
+def find_number(office: RosterOffice, text: str | None) -> str:
     """One of the office's numbers, given as written in the campaign or in E.164; default the first."""
     if not office.fax:
         raise RecordError(f"{office.id!r} has no fax number")
     if not text:
         return office.fax[0]
-    from faxcampaign.numbers import NumberError, parse_number
-
-    try:
-        e164 = parse_number(text, campaign.data.numbers_dialled_from, False).e164
-    except NumberError:
-        e164 = None
-    if e164 not in office.fax:
+    e164 = match_number(office, text)
+    if e164 is None:
         raise RecordError(f"{text!r} is not a number of {office.id!r}; its numbers are: {', '.join(office.fax)}")
     return e164
 
@@ -80,7 +69,7 @@ def _sniff(text: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-def read_import(path: Path, campaign: Campaign, by: str | None, zone: str) -> list[Attempt]:
+def read_import(path: Path, roster: Roster, by: str | None, zone: str) -> list[Attempt]:
     """Every filled-in row of a call sheet CSV as an attempt; a row without an outcome is skipped.
 
     Every bad row is reported at once (`FindingsError`, with the file's line numbers); nothing is
@@ -125,8 +114,8 @@ def read_import(path: Path, campaign: Campaign, by: str | None, zone: str) -> li
                 bad(line, f"unknown outcome {cells['outcome']!r}; one of: {', '.join(OUTCOMES)}")
                 continue
             try:
-                office = find_office(campaign, cells.get("id", ""))
-                number = find_number(campaign, office, cells.get("e164") or None)
+                office = find_office(roster, cells.get("id", ""))
+                number = find_number(office, cells.get("e164") or None)
                 start = _instant(cells["viewer_start"], None, zone) if cells.get("viewer_start") else None
                 at = _instant(cells["at"], start, zone) if cells.get("at") else start
             except RecordError as e:

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from faxcampaign import clock
+from faxcampaign.formats import offset_text, spreadsheet_safe
 from faxcampaign.log import Entry, utc_text
 from faxcampaign.outcomes import OUTCOMES
-from faxcampaign.output import offset_text, spreadsheet_safe
 from faxcampaign.progress import OfficeProgress, Progress
 
 
@@ -134,9 +134,10 @@ def status_csv(p: Progress, zone: str) -> str:
         common = [o.id, spreadsheet_safe(o.name), _yes(o.in_campaign), _yes(o.delivered > 0), o.delivered_today,
                   o.delivered, o.attempts, *(o.by_outcome[name] for name in OUTCOMES),
                   utc_text(o.last_delivery) if o.last_delivery else ""]
-        for n in o.healthy_first() or [None]:
-            rows.append(common + ([n.e164, n.attempts, n.consecutive_failures, _yes(n.suspect)] if n
-                                  else ["", 0, 0, "no"]))
+        numbers = o.healthy_first()
+        rows += [common + [n.e164, n.attempts, n.consecutive_failures, _yes(n.suspect)] for n in numbers]
+        if not numbers:
+            rows.append(common + ["", 0, 0, "no"])
     return _csv(header, rows)
 
 

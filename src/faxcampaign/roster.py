@@ -1,0 +1,138 @@
+"""The campaign as the log needs it: its key and, per office, the id, name, time zone and numbers.
+
+Loading and validating a campaign file costs a few hundred milliseconds (pydantic, phonenumbers); a
+volunteer's `faxcampaign log` and the organiser's `status` need only this roster. So once a campaign file
+has loaded cleanly, its roster is kept in the log, keyed by a digest of the file's bytes and this
+faxcampaign's version: while the file is unchanged, `log` and `status` read the roster instead of loading
+the file again. Any change to the file (or to faxcampaign) misses the cache and loads it in full, with
+every check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from faxcampaign import __version__
+
+if TYPE_CHECKING:
+    from faxcampaign.campaign import Campaign
+    from faxcampaign.log import Log
+
+MAX_CAMPAIGN_BYTES = 50_000_000
+
+
+@dataclasses.dataclass(frozen=True)
+class RosterOffice:
+    id: str
+    name: str
+    timezone: str
+    fax: tuple[str, ...]  # E.164
+    written: tuple[str, ...]  # the numbers as the campaign file writes them
+
+
+@dataclasses.dataclass(frozen=True)
+class Roster:
+    key: str  # keeps campaigns apart in a shared log: the reference, or else the title
+    title: str
+    reference: str | None
+    deadline: dt.date | None
+    offices: tuple[RosterOffice, ...]
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> Roster:
+        data = campaign.data
+        return cls(
+            key=data.reference or data.title, title=data.title, reference=data.reference, deadline=data.deadline,
+            offices=tuple(RosterOffice(o.id, o.name, o.timezone, o.fax, tuple(o.recipient.fax))
+                          for o in campaign.offices),
+        )
+
+    def to_json(self) -> str:
+        document = dataclasses.asdict(self)
+        document["deadline"] = self.deadline.isoformat() if self.deadline else None
+        return json.dumps(document, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Roster:
+        d: dict[str, Any] = json.loads(text)
+        return cls(d["key"], d["title"], d["reference"], dt.date.fromisoformat(d["deadline"]) if d["deadline"]
+                   else None, tuple(RosterOffice(o["id"], o["name"], o["timezone"], tuple(o["fax"]),
+                                                 tuple(o["written"])) for o in d["offices"]))
+
+    def office(self, office_id: str) -> RosterOffice | None:
+        return next((o for o in self.offices if o.id == office_id), None)
+
+
+def digest(path: Path) -> str | None:
+    """A digest of the campaign file's bytes and this faxcampaign's version; None if unreadable."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_CAMPAIGN_BYTES:
+            return None
+        content = path.read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha256(__version__.encode() + b"\0" + content).hexdigest()
+
+
+def load_roster(path: Path, log: Log) -> Roster:
+    """The campaign's roster: from the log's cache while the file is unchanged, else by loading the file
+    (which reports every error in it) and caching the result in the log."""
+    key = digest(path)
+    if key is not None and log.exists:
+        cached = log.cached_roster(key)
+        if cached is not None:
+            return Roster.from_json(cached)
+    from faxcampaign.campaign import load
+
+    roster = Roster.of(load(path))
+    if key is not None and log.exists:
+        log.cache_roster(key, roster.to_json())
+    return roster
+
+
+def open_campaign_log(campaign_path: Path, log_option: str | None) -> tuple[Log, Roster]:
+    """The campaign's log (from --log, $FAXCAMPAIGN_LOG or beside the file) and the campaign's roster.
+
+    A missing log is not created here (it reads as empty): see `writable`."""
+    from faxcampaign.log import location, open_log
+
+    log = open_log(location(log_option, campaign_path), "", create=False)
+    try:
+        roster = load_roster(campaign_path, log)
+    except BaseException:
+        log.close()
+        raise
+    log.campaign = roster.key
+    return log, roster
+
+
+def writable(log: Log, roster: Roster, campaign_path: Path) -> Log:
+    """``log``, created now if it did not exist yet (with the roster cached in it)."""
+    if log.exists:
+        return log
+    from faxcampaign.log import open_log
+
+    created = open_log(log.where, roster.key, create=True)
+    key = digest(campaign_path)
+    if key is not None:
+        created.cache_roster(key, roster.to_json())
+    return created
+
+
+def _plain(number: str) -> str:
+    return re.sub(r"[^0-9+]", "", number)
+
+
+def match_number(office: RosterOffice, text: str) -> str | None:
+    """The office's E.164 number that ``text`` writes (as in the campaign file, or E.164, spacing aside)."""
+    wanted = _plain(text)
+    for e164, written in zip(office.fax, office.written, strict=False):
+        if wanted in (e164, _plain(written)):
+            return e164
+    return None

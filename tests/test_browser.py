@@ -1,0 +1,87 @@
+"""The HTML call sheet in a real headless browser: tick outcomes, save, import, and the log holds them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import need
+from faxcampaign.cli import cli
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    need(bool(chromium and driver_path), "chromium and chromedriver (apt-get install chromium chromium-driver)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        need(False, "selenium (pip install selenium)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium  # type: ignore[assignment]
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_tick_save_import(browser: Any, write_campaign: Callable[..., Path], tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    path = write_campaign()
+    page = tmp_path / "sheet.html"
+    runner = CliRunner()
+    made = runner.invoke(cli, ["callsheet", str(path), "--date", "2026-12-14", "--tz", "Europe/London",
+                               "--format", "html", "--out", str(page)], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    browser.get(page.as_uri())
+    assert browser.get_log("browser") == []  # the CSP lets the page's own script run, and nothing else fails
+    browser.find_element(By.ID, "by").send_keys("Ann Smith")
+    court = browser.find_element(By.ID, "court")
+    court.find_element(By.CSS_SELECTOR, "input[value=busy]").click()
+    court.find_element(By.CSS_SELECTOR, "input.note").send_keys('engaged, "twice"')
+    president = browser.find_element(By.ID, "president")
+    Select(president.find_element(By.CSS_SELECTOR, "select.number")).select_by_value("+77172321904")
+    president.find_element(By.CSS_SELECTOR, "input[value=delivered]").click()
+    browser.find_element(By.ID, "save").click()
+    saved = browser.downloads / "outcomes-2026-12-14.csv"
+    for _ in range(100):
+        if saved.exists():
+            break
+        time.sleep(0.1)
+    assert browser.find_element(By.ID, "saved").text == "2 outcome(s) saved to outcomes-2026-12-14.csv"
+    rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    assert [(r["id"], r["e164"], r["outcome"], r["by"], r["note"]) for r in rows] == [
+        ("court", "+77212420220", "busy", "Ann Smith", 'engaged, "twice"'),
+        ("president", "+77172321904", "delivered", "Ann Smith", "")]
+
+    imported = runner.invoke(cli, ["log", str(path), "--import", str(saved)], catch_exceptions=False)
+    assert imported.exit_code == 0, imported.output
+    history = runner.invoke(cli, ["history", str(path)], catch_exceptions=False).stdout
+    logged = list(csv.DictReader(io.StringIO(history)))
+    assert sorted((r["recipient"], r["number"], r["outcome"], r["by"], r["source"]) for r in logged) == [
+        ("court", "+77212420220", "busy", "Ann Smith", "import"),
+        ("president", "+77172321904", "delivered", "Ann Smith", "import")]
+    assert all(r["at"].startswith("20") and r["at"].endswith("Z") for r in logged)  # the moment of ticking
