@@ -197,7 +197,7 @@ def test_status_orders_unreached_first_and_counts_today_in_the_office_clock(camp
     assert doc["totals"] == {"offices": 2, "reached": 1, "deliveries": 2}
     assert doc["offices"][0]["by_outcome"]["busy"] == 1
     table = run("status", str(campaign), *LONDON, "--now", "2026-12-15T10:00").stdout
-    assert "Status at Tue 15 Dec 2026 10:00 (Europe/London): 1 of 2 offices reached, 2 deliveries" in table
+    assert "Status at Tue 15 Dec 2026 10:00 (Europe/London).\n1 of 2 offices reached, 2 deliveries; " in table
     assert table.index("Not yet reached") < table.index("Президент") < table.index("Reached") < \
         table.index("Karaganda Oblast Court")
     assert "last delivery: Tue 15 Dec 04:30 their time (+05), Mon 23:30 yours" in table

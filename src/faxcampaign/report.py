@@ -56,8 +56,9 @@ def _days_left(p: Progress, zone: str) -> str:
 def status_table(p: Progress, zone: str) -> str:
     title = p.title + (f" ({p.reference})" if p.reference else "")
     now = clock.convert(p.now, zone)
-    out = [title, f"Status at {now:%a %d %b %Y %H:%M} ({zone}): {p.reached} of {p.in_campaign} offices reached, "
-                  f"{p.deliveries} deliver{'y' if p.deliveries == 1 else 'ies'}; {_days_left(p, zone)}."]
+    deliveries = f"{p.deliveries} deliver{'y' if p.deliveries == 1 else 'ies'}"
+    out = [title, f"Status at {now:%a %d %b %Y %H:%M} ({zone}).",
+           f"{p.reached} of {p.in_campaign} offices reached, {deliveries}; {_days_left(p, zone)}."]
     groups = [("Not yet reached", [o for o in p.offices if o.in_campaign and not o.delivered]),
               ("Reached", [o for o in p.offices if o.in_campaign and o.delivered]),
               ("No longer in the campaign (logged under an old id)", [o for o in p.offices if not o.in_campaign])]
