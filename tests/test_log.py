@@ -365,3 +365,15 @@ def test_the_roster_cache_follows_every_change_to_the_campaign_file(write_campai
     assert broken.exit_code == 1
     assert f"{path}:12:13: error: defaults.timezone: unknown time zone" in broken.stderr
     assert len(history(write_campaign())) == 2
+
+
+def test_plan_reads_the_log_when_there_is_one(campaign: Path) -> None:
+    args = ["plan", str(campaign), "--from", "2026-12-14", "--days", "1", *LONDON, "--now", "2026-12-14T05:00"]
+    assert "Log:" not in run(*args).stdout
+    assert "log" not in json.loads(run(*args, "--format", "json").stdout)["recipients"][0]
+    run("log", str(campaign), "court", "delivered", "--at", "2026-12-14T04:30", *LONDON)
+    assert "Log: 1 of 2 offices reached; not yet: president.\n" in run(*args).stdout
+    recipients = json.loads(run(*args, "--format", "json").stdout)["recipients"]
+    assert {r["id"]: r["log"] for r in recipients} == {
+        "court": {"delivered_today": 1, "delivered": 1, "attempts": 1},
+        "president": {"delivered_today": 0, "delivered": 0, "attempts": 0}}

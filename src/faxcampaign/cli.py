@@ -169,8 +169,9 @@ def _now(value: str | None, zone: str) -> dt.datetime:
 @click.option("--recipient", "only", multiple=True, metavar="ID", help="Only this recipient (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "ics"]), default="table",
               show_default=True)
+@log_option
 def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from: str | None,
-         now_text: str | None, only: tuple[str, ...], fmt: str) -> None:
+         now_text: str | None, only: tuple[str, ...], fmt: str, log_path: str | None) -> None:
     """When each office can be reached, on your clock and theirs.
 
     Windows are grouped by the day (yours) on which they start, with the office's
@@ -192,7 +193,7 @@ def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from:
     message = notice(result)
     if message and fmt != "table":
         click.echo(message, err=True)
-    click.echo(FORMATTERS[fmt](result, dial_from), nl=False)
+    click.echo(FORMATTERS[fmt](result, dial_from, _progress(loaded, log_path, now)), nl=False)
     if loaded.findings:
         click.echo(f"{campaign}: {len(loaded.findings)} warning(s); see: faxcampaign check {campaign}", err=True)
 

@@ -9,12 +9,15 @@ import json
 import secrets
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faxcampaign import clock
 from faxcampaign.formats import offset_text, span_text, spreadsheet_safe
 from faxcampaign.numbers import dial
 from faxcampaign.schedule import ClosedDay, Plan, Window
+
+if TYPE_CHECKING:
+    from faxcampaign.progress import Progress
 
 WIDTH = 80
 
@@ -29,11 +32,16 @@ def notice(plan: Plan) -> str | None:
     return None
 
 
-def table(plan: Plan, dial_from: str | None) -> str:
+def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
     data = plan.campaign.data
     title = data.title + (f" ({data.reference})" if data.reference else "")
     where = f"dialled from {dial_from}" if dial_from else "in international format"
     out = [title, f"Times in {plan.viewer_zone}; office local time below each; numbers {where}."]
+    if progress is not None:
+        waiting = [o.id for o in progress.offices if o.in_campaign and not o.delivered]
+        out += textwrap.wrap(f"Log: {progress.reached} of {progress.in_campaign} offices reached"
+                             + (f"; not yet: {', '.join(waiting)}" if waiting else "") + ".", WIDTH,
+                             subsequent_indent="     ")
     message = notice(plan)
     if message:
         return "\n".join([*out, "", message]) + "\n"
@@ -77,8 +85,9 @@ def table(plan: Plan, dial_from: str | None) -> str:
     return "\n".join(out) + "\n"
 
 
-def plan_document(plan: Plan, dial_from: str | None) -> dict[str, Any]:
-    """The json format's document (docs/plan.md)."""
+def plan_document(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> dict[str, Any]:
+    """The json format's document (docs/plan.md); with a log, each recipient's ``log`` counts."""
+    logged = {o.id: o for o in progress.offices} if progress else {}
     windows: dict[int, list[dict[str, str]]] = {}  # offices sharing a calendar share the list
     for p in plan.offices:
         if id(p.days) not in windows:
@@ -97,19 +106,22 @@ def plan_document(plan: Plan, dial_from: str | None) -> dict[str, Any]:
                 "fax": [{"e164": n, "dial": dial(n, dial_from)} for n in p.office.fax],
                 "windows": windows[id(p.days)],
                 "closed": [{"date": c.date.isoformat(), "reason": c.reason} for c in p.closed],
+                **({"log": {"delivered_today": logged[p.office.id].delivered_today,
+                            "delivered": logged[p.office.id].delivered,
+                            "attempts": logged[p.office.id].attempts}} if p.office.id in logged else {}),
             }
             for p in plan.offices
         ],
     }
 
 
-def as_json(plan: Plan, dial_from: str | None) -> str:
+def as_json(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
     """``json.dumps(plan_document(...), indent=2)``, byte for byte, but quicker for big plans.
 
     The indenting encoder is pure Python; a windows list shared by many offices is encoded once and
     spliced in where a placeholder stands.
     """
-    document = plan_document(plan, dial_from)
+    document = plan_document(plan, dial_from, progress)
     marker = f"windows-{secrets.token_hex(8)}-"  # random, so no user text can look like it
     shared: dict[str, str] = {}
     for recipient in document["recipients"]:
@@ -129,7 +141,7 @@ def as_json(plan: Plan, dial_from: str | None) -> str:
 CSV_COLUMNS = ["id", "name", "office_start", "office_end", "viewer_start", "viewer_end", "e164", "dial"]
 
 
-def as_csv(plan: Plan, dial_from: str | None) -> str:
+def as_csv(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -148,7 +160,7 @@ def _uid(plan: Plan, w: Window) -> str:
     return f"{campaign}-{w.office.id}-{utc:%Y%m%dT%H%MZ}@faxcampaign".replace(" ", "-")
 
 
-def as_ics(plan: Plan, dial_from: str | None) -> str:
+def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
     import icalendar
 
     from faxcampaign import letters
@@ -183,7 +195,8 @@ def as_ics(plan: Plan, dial_from: str | None) -> str:
     return ical.decode("utf-8")
 
 
-FORMATTERS: dict[str, Callable[[Plan, str | None], str]] = {
+# Each takes the plan, the --dial-from country and, when there is a log, the campaign's progress.
+FORMATTERS: dict[str, Callable[[Plan, str | None, Progress | None], str]] = {
     "table": table,
     "json": as_json,
     "csv": as_csv,
