@@ -168,6 +168,9 @@ class CampaignFile(_Model):
         None, description="the fax numbers are written as dialled from this country"
     )
     call_script: str | None = None
+    fax_gateway: str | None = Field(
+        None, description="email-to-fax gateway address for `send --via smtp://...`, made from each number: "
+        "{e164_digits} (77212420220) or {e164} (+77212420220), e.g. '{e164_digits}@fax.example.net'")
     closing: str = Field("Yours sincerely,", description="the line above the signature")
     sender: Sender | None = None
     defaults: Defaults = Defaults()
@@ -453,6 +456,14 @@ class _Loader:
             self.add("error", ("letter",), f"letter template not found: {letter}")
 
     def resolve(self, model: CampaignFile, indexes: list[int]) -> list[Office]:
+        if model.fax_gateway is not None:
+            try:
+                sample = model.fax_gateway.format(e164="+10", e164_digits="10")
+            except (KeyError, IndexError, ValueError, AttributeError):
+                sample = ""
+            if "{" in model.fax_gateway.replace("{e164_digits}", "").replace("{e164}", "") or "@" not in sample:
+                self.add("error", ("fax_gateway",), "write an address with {e164_digits} or {e164} for the number, "
+                         "e.g. '{e164_digits}@fax.example.net'")
         if model.starts and model.deadline and model.deadline < model.starts:
             self.add("error", ("deadline",), f"the deadline {model.deadline} is before starts {model.starts}")
         self.check_letter(model.letter)

@@ -198,16 +198,40 @@ def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from:
         click.echo(f"{campaign}: {len(loaded.findings)} warning(s); see: faxcampaign check {campaign}", err=True)
 
 
+def signer_options(func: Any) -> Any:
+    """--signer, --organisation, --address, --email, --signers: who signs the letters."""
+    for option in reversed([
+        click.option("--signer", metavar="NAME", help="Sign as this volunteer instead of the campaign's sender."),
+        click.option("--organisation", metavar="TEXT", help="The signer's organisation (with --signer)."),
+        click.option("--address", multiple=True, metavar="LINE", help="A line of the signer's address (repeatable)."),
+        click.option("--email", metavar="EMAIL", help="The signer's email (with --signer)."),
+        click.option("--signers", "signers_file", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="FILE.csv", help="Many signers (UTF-8 CSV: name, organisation, address, email); "
+                     "render writes DIR/<signer>/<id>.pdf."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _signers(loaded: Any, signer: str | None, organisation: str | None, address: tuple[str, ...],
+             email: str | None, signers_file: Path | None) -> tuple[Any, Any]:
+    """(one signer or None, many signers or None), checked as `render` checks them."""
+    from faxcampaign.letters import Signer
+    from faxcampaign.render import read_signers
+
+    if signer and signers_file:
+        raise click.UsageError("give either --signer or --signers, not both")
+    if not signer and (organisation or address or email):
+        raise click.UsageError("--organisation, --address and --email describe --signer; give --signer too")
+    one = Signer(signer.strip(), organisation, address, email) if signer and signer.strip() else None
+    return one, read_signers(signers_file) if signers_file else None
+
+
 @cli.command()
 @click.argument("campaign", type=CAMPAIGN)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Folder for the letters: DIR/<recipient-id>.pdf.")
-@click.option("--signer", metavar="NAME", help="Sign as this volunteer instead of the campaign's sender.")
-@click.option("--organisation", metavar="TEXT", help="The signer's organisation (with --signer).")
-@click.option("--address", multiple=True, metavar="LINE", help="A line of the signer's address (repeatable).")
-@click.option("--email", metavar="EMAIL", help="The signer's email (with --signer).")
-@click.option("--signers", "signers_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.csv",
-              help="Many signers (UTF-8 CSV: name, organisation, address, email): DIR/<signer>/<id>.pdf.")
+@signer_options
 @click.option("--recipient", "only", multiple=True, metavar="ID", help="Only this recipient (repeatable).")
 @click.option("--combine", is_flag=True, help="Also write DIR/letters.pdf with every letter, for printing.")
 @click.option("--cover", is_flag=True, help="Start each letter with a fax cover sheet.")
@@ -231,16 +255,10 @@ def render(campaign: Path, out: Path, signer: str | None, organisation: str | No
     import os
 
     from faxcampaign import clock
-    from faxcampaign.letters import Signer
-    from faxcampaign.render import Options, count_tasks, read_signers, render_all
+    from faxcampaign.render import Options, count_tasks, render_all
 
-    if signer and signers_file:
-        raise click.UsageError("give either --signer or --signers, not both")
-    if not signer and (organisation or address or email):
-        raise click.UsageError("--organisation, --address and --email describe --signer; give --signer too")
     loaded = _load_with(campaign, only)
-    one = Signer(signer.strip(), organisation, address, email) if signer and signer.strip() else None
-    many = read_signers(signers_file) if signers_file else None
+    one, many = _signers(loaded, signer, organisation, address, email, signers_file)
     today = letter_date or clock.local_date(clock.utc_now(), clock.system_zone_name())
     options = Options(today=today, paper=paper, cover=cover, fmt=fmt)
     total = count_tasks(loaded, many, only)
@@ -449,6 +467,166 @@ def history(campaign: Path, fmt: str, log_path: str | None) -> None:
     with log:
         entries = log.entries()
     click.echo(HISTORY_FORMATS[fmt](entries), nl=False)
+
+
+def via_option(func: Any) -> Any:
+    return click.option("--via", required=True, metavar="URL", envvar="FAXCAMPAIGN_VIA",
+                        help="hylafax://[user@]host[:port] or smtp[s]://[user@]host[:port][?starttls=yes] "
+                             "(password in $FAXCAMPAIGN_SMTP_PASSWORD); or $FAXCAMPAIGN_VIA.")(func)
+
+
+def _backend(via: str, loaded: Any) -> Any:
+    from faxcampaign.send.base import backend_for
+    from faxcampaign.send.smtp import SMTPGateway
+
+    backend = backend_for(via)
+    if isinstance(backend, SMTPGateway):
+        if not loaded.data.fax_gateway:
+            raise click.UsageError("sending by email needs the campaign's fax_gateway address pattern")
+        sender = loaded.data.sender.email if loaded.data.sender and loaded.data.sender.email else None
+        backend.configure(loaded.data.fax_gateway, sender or "faxcampaign@localhost")
+    return backend
+
+
+def _send_run(campaign: Path, via: str, one: Any, many: Any, only: tuple[str, ...], days: int, per_day: int,
+              allow_invalid: bool, dry_run: bool, now: dt.datetime, zone: str, log_path: str | None,
+              loaded: Any) -> None:
+    from faxcampaign.letters import default_signer
+    from faxcampaign.log import location, open_log
+    from faxcampaign.render import Options, documents
+    from faxcampaign.roster import Roster
+    from faxcampaign.send.policy import Rules
+    from faxcampaign.send.run import describe, send
+
+    backend = _backend(via, loaded)
+    signers = many or [one or default_signer(loaded)]
+    options = Options(today=clock_today(now), fmt=backend.document)
+    roster = Roster.of(loaded)
+    with open_log(location(log_path, campaign), roster.key, create=not dry_run) as log:
+        progress = _tally(roster, log, now) if log.exists else None
+        report = send(loaded, backend, log, progress, signers, only, days, now, Rules(per_office_per_day=per_day),
+                      allow_invalid, dry_run, documents(loaded, options))
+    for line in describe(report, zone, dry_run):
+        click.echo(line)
+
+
+def clock_today(now: dt.datetime) -> dt.date:
+    from faxcampaign import clock
+
+    return clock.local_date(now, clock.system_zone_name())
+
+
+@cli.command("send")
+@click.argument("campaign", type=CAMPAIGN)
+@via_option
+@signer_options
+@click.option("--recipient", "only", multiple=True, metavar="ID", help="Only this recipient (repeatable).")
+@click.option("--days", type=click.IntRange(1, 60), default=7, show_default=True,
+              help="How far ahead to look for open windows.")
+@click.option("--per-office-per-day", "per_day", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="At most this many deliveries to one office on one of its days.")
+@click.option("--allow-invalid", is_flag=True, help="Also dial numbers not valid under today's numbering plan.")
+@click.option("--dry-run", is_flag=True, help="Print every job it would submit; submit nothing.")
+@click.option("--tz", "zone", callback=_zone, metavar="ZONE", help="Your IANA time zone; default this computer's.")
+@click.option("--now", "now_text", metavar="DATETIME", help="With --dry-run: plan as at this time (your zone).")
+@log_option
+def send_command(campaign: Path, via: str, signer: str | None, organisation: str | None, address: tuple[str, ...],
+                 email: str | None, signers_file: Path | None, only: tuple[str, ...], days: int, per_day: int,
+                 allow_invalid: bool, dry_run: bool, zone: str, now_text: str | None, log_path: str | None) -> None:
+    """Fax the letters to automatic lines, only inside each office's own open hours.
+
+    Each job is queued to start in the office's next open window and to
+    give up at that window's end. One job per office at a time; at most
+    --per-office-per-day deliveries, spread over the office's day. Manual
+    lines are never sent: they are listed for `faxcampaign callsheet`.
+    Run it (and `sync`) from cron every few minutes: it never queues a letter
+    twice.
+
+    \b
+    Example:
+      faxcampaign send campaign.yaml --via hylafax://localhost --dry-run
+      faxcampaign send campaign.yaml --via hylafax://fax@faxserver --signers volunteers.csv
+      faxcampaign send campaign.yaml --via smtp://mail.example.org:587?starttls=yes
+    """
+    if now_text and not dry_run:
+        raise click.UsageError("--now is for --dry-run: real jobs are planned from the real time")
+    loaded = _load_with(campaign, only)
+    one, many = _signers(loaded, signer, organisation, address, email, signers_file)
+    _send_run(campaign, via, one, many, only, days, per_day, allow_invalid, dry_run, _now(now_text, zone), zone,
+              log_path, loaded)
+
+
+@cli.command()
+@click.argument("campaign", type=CAMPAIGN)
+@via_option
+@signer_options
+@click.option("--days", type=click.IntRange(1, 60), default=7, show_default=True,
+              help="How far ahead re-queued jobs may go.")
+@click.option("--per-office-per-day", "per_day", type=click.IntRange(1, 100), default=3, show_default=True)
+@click.option("--allow-invalid", is_flag=True, help="Also dial numbers not valid under today's numbering plan.")
+@click.option("--no-requeue", is_flag=True, help="Only record results; queue nothing new.")
+@click.option("--tz", "zone", callback=_zone, metavar="ZONE", help="Your IANA time zone; default this computer's.")
+@log_option
+def sync(campaign: Path, via: str, signer: str | None, organisation: str | None, address: tuple[str, ...],
+         email: str | None, signers_file: Path | None, days: int, per_day: int, allow_invalid: bool,
+         no_requeue: bool, zone: str, log_path: str | None) -> None:
+    """Record the fax server's results in the log, then queue what is due again.
+
+    Outcomes are in the log's vocabulary (HylaFAX's "No answer from remote"
+    is no-answer, "Busy signal detected" busy, done delivered with its
+    pages). A letter that did not go is queued again within the policy:
+    back-off by failure type, the office's next window. Give the same signer
+    options as to `send`.
+
+    \b
+    Example:
+      faxcampaign sync campaign.yaml --via hylafax://localhost
+    """
+    from faxcampaign import clock
+    from faxcampaign.log import location, open_log
+    from faxcampaign.roster import Roster
+    from faxcampaign.send.run import sync as sync_jobs
+
+    loaded = _load_with(campaign, ())
+    one, many = _signers(loaded, signer, organisation, address, email, signers_file)
+    now = clock.utc_now()
+    backend = _backend(via, loaded)
+    with open_log(location(log_path, campaign), Roster.of(loaded).key, create=False) as log:
+        ended = sync_jobs(backend, log, now) if log.exists else []
+    for job, result in ended:
+        what = result.outcome or f"{result.state}, no call made"
+        pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
+        click.echo(f"{job.recipient}: job {job.job} {what}{pages}")
+    if not no_requeue:
+        _send_run(campaign, via, one, many, (), days, per_day, allow_invalid, False, now, zone, log_path, loaded)
+
+
+@cli.command("cancel")
+@click.argument("campaign", type=CAMPAIGN)
+@via_option
+@click.option("--recipient", "only", multiple=True, metavar="ID", help="Only this recipient's jobs (repeatable).")
+@log_option
+def cancel_command(campaign: Path, via: str, only: tuple[str, ...], log_path: str | None) -> None:
+    """Remove the campaign's queued fax jobs from the server.
+
+    \b
+    Example:
+      faxcampaign cancel campaign.yaml --via hylafax://localhost
+      faxcampaign cancel campaign.yaml --via hylafax://localhost --recipient president
+    """
+    from faxcampaign import clock
+    from faxcampaign.log import location, open_log
+    from faxcampaign.roster import Roster
+    from faxcampaign.send.run import cancel
+
+    loaded = _load_with(campaign, only)
+    backend = _backend(via, loaded)
+    with open_log(location(log_path, campaign), Roster.of(loaded).key, create=False) as log:
+        removed = cancel(backend, log, only, clock.utc_now()) if log.exists else []
+    for job in removed:
+        click.echo(f"{job.recipient}: cancelled job {job.job}")
+    if not removed:
+        click.echo("no queued jobs", err=True)
 
 
 @cli.command()

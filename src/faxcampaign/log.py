@@ -306,6 +306,13 @@ class Log:
                                         f"outcome = 'delivered' AND at >= ? AND {live}", (*key, utc_text(since))),
         )
 
+    def letters(self) -> list[tuple[str, str | None, int, int]]:
+        """Per recipient and signer: letters delivered, and attempts (line errors left out)."""
+        return self._query(
+            "SELECT recipient, signer, count(*) FILTER (WHERE outcome = 'delivered'), "
+            "count(*) FILTER (WHERE outcome <> 'line-error') FROM attempt a WHERE campaign = ? AND "
+            "a.id NOT IN (SELECT attempt FROM void) GROUP BY recipient, signer", (self.campaign,))
+
     # the roster cache (roster.py)
 
     def cached_roster(self, digest: str) -> str | None:

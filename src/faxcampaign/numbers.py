@@ -90,3 +90,11 @@ def dial(e164: str, from_country: str | None) -> str:
 
 def is_region(code: str) -> bool:
     return code.upper() in phonenumbers.SUPPORTED_REGIONS
+
+
+def is_valid_today(e164: str) -> bool:
+    """Whether the number is valid under today's numbering plan (not merely possible)."""
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(e164, None)))
+    except phonenumbers.NumberParseException:
+        return False

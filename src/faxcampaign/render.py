@@ -102,7 +102,8 @@ class _Worker:
         return build_letter(self.campaign, self.template, office, task.signer, self.options.today,
                             self.options.cover)
 
-    def __call__(self, task: Task) -> Letter:
+    def document(self, task: Task) -> tuple[Letter, bytes]:
+        """The letter and its file's bytes (PDF, or fax TIFF)."""
         from faxcampaign import pdf
 
         letter = self.letter(task)
@@ -111,8 +112,18 @@ class _Worker:
             from faxcampaign.fax import pdf_to_tiff
 
             data = pdf_to_tiff(data, self.options.paper)
+        return letter, data
+
+    def __call__(self, task: Task) -> Letter:
+        letter, data = self.document(task)
         atomic_write(task.target, data)
         return letter
+
+
+def documents(campaign: Campaign, options: Options) -> Callable[[str, Signer], bytes]:
+    """A function giving one letter's bytes for (recipient id, signer), the template compiled once."""
+    worker = _Worker(campaign, options)
+    return lambda office_id, signer: worker.document(Task(office_id, signer, Path()))[1]
 
 
 _WORKER: _Worker | None = None
