@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -70,3 +71,10 @@ def need(available: bool, what: str) -> None:
     if os.environ.get("FAXCAMPAIGN_REQUIRE_ALL") == "1":
         pytest.fail(f"{what} is required in CI but missing", pytrace=False)
     pytest.skip(f"needs {what}")
+
+
+def zone_at_noon(now: dt.datetime) -> str:
+    """An Etc/GMT zone in which it is about midday at ``now``, so an office open 06:00-20:00 there is open
+    for hours whenever the tests run."""
+    shift = (12 - now.hour + 12) % 24 - 12  # -12..11 hours ahead of UTC
+    return "Etc/GMT" + (f"{-shift:+d}" if shift else "")

@@ -469,6 +469,11 @@ def history(campaign: Path, fmt: str, log_path: str | None) -> None:
     click.echo(HISTORY_FORMATS[fmt](entries), nl=False)
 
 
+def calls_option(func: Any) -> Any:
+    return click.option("--calls-per-job", "calls", type=click.IntRange(1, 20), default=3, show_default=True,
+                        help="Calls the fax server may make for one job within its window.")(func)
+
+
 def via_option(func: Any) -> Any:
     return click.option("--via", required=True, metavar="URL", envvar="FAXCAMPAIGN_VIA",
                         help="hylafax://[user@]host[:port] or smtp[s]://[user@]host[:port][?starttls=yes] "
@@ -488,14 +493,13 @@ def _backend(via: str, loaded: Any) -> Any:
     return backend
 
 
-def _send_run(campaign: Path, via: str, one: Any, many: Any, only: tuple[str, ...], days: int, per_day: int,
+def _send_run(campaign: Path, via: str, one: Any, many: Any, only: tuple[str, ...], days: int, rules: Any,
               allow_invalid: bool, dry_run: bool, now: dt.datetime, zone: str, log_path: str | None,
               loaded: Any) -> None:
     from faxcampaign.letters import default_signer
     from faxcampaign.log import location, open_log
     from faxcampaign.render import Options, documents
     from faxcampaign.roster import Roster
-    from faxcampaign.send.policy import Rules
     from faxcampaign.send.run import describe, send
 
     backend = _backend(via, loaded)
@@ -504,8 +508,8 @@ def _send_run(campaign: Path, via: str, one: Any, many: Any, only: tuple[str, ..
     roster = Roster.of(loaded)
     with open_log(location(log_path, campaign), roster.key, create=not dry_run) as log:
         progress = _tally(roster, log, now) if log.exists else None
-        report = send(loaded, backend, log, progress, signers, only, days, now, Rules(per_office_per_day=per_day),
-                      allow_invalid, dry_run, documents(loaded, options))
+        report = send(loaded, backend, log, progress, signers, only, days, now, rules, allow_invalid, dry_run,
+                      documents(loaded, options))
     for line in describe(report, zone, dry_run):
         click.echo(line)
 
@@ -526,13 +530,15 @@ def clock_today(now: dt.datetime) -> dt.date:
 @click.option("--per-office-per-day", "per_day", type=click.IntRange(1, 100), default=3, show_default=True,
               help="At most this many deliveries to one office on one of its days.")
 @click.option("--allow-invalid", is_flag=True, help="Also dial numbers not valid under today's numbering plan.")
+@calls_option
 @click.option("--dry-run", is_flag=True, help="Print every job it would submit; submit nothing.")
 @click.option("--tz", "zone", callback=_zone, metavar="ZONE", help="Your IANA time zone; default this computer's.")
 @click.option("--now", "now_text", metavar="DATETIME", help="With --dry-run: plan as at this time (your zone).")
 @log_option
 def send_command(campaign: Path, via: str, signer: str | None, organisation: str | None, address: tuple[str, ...],
                  email: str | None, signers_file: Path | None, only: tuple[str, ...], days: int, per_day: int,
-                 allow_invalid: bool, dry_run: bool, zone: str, now_text: str | None, log_path: str | None) -> None:
+                 allow_invalid: bool, calls: int, dry_run: bool, zone: str, now_text: str | None,
+                 log_path: str | None) -> None:
     """Fax the letters to automatic lines, only inside each office's own open hours.
 
     Each job is queued to start in the office's next open window and to
@@ -548,11 +554,14 @@ def send_command(campaign: Path, via: str, signer: str | None, organisation: str
       faxcampaign send campaign.yaml --via hylafax://fax@faxserver --signers volunteers.csv
       faxcampaign send campaign.yaml --via smtp://mail.example.org:587?starttls=yes
     """
+    from faxcampaign.send.policy import Rules
+
     if now_text and not dry_run:
         raise click.UsageError("--now is for --dry-run: real jobs are planned from the real time")
     loaded = _load_with(campaign, only)
     one, many = _signers(loaded, signer, organisation, address, email, signers_file)
-    _send_run(campaign, via, one, many, only, days, per_day, allow_invalid, dry_run, _now(now_text, zone), zone,
+    rules = Rules(per_office_per_day=per_day, calls_per_job=calls)
+    _send_run(campaign, via, one, many, only, days, rules, allow_invalid, dry_run, _now(now_text, zone), zone,
               log_path, loaded)
 
 
@@ -564,11 +573,12 @@ def send_command(campaign: Path, via: str, signer: str | None, organisation: str
               help="How far ahead re-queued jobs may go.")
 @click.option("--per-office-per-day", "per_day", type=click.IntRange(1, 100), default=3, show_default=True)
 @click.option("--allow-invalid", is_flag=True, help="Also dial numbers not valid under today's numbering plan.")
+@calls_option
 @click.option("--no-requeue", is_flag=True, help="Only record results; queue nothing new.")
 @click.option("--tz", "zone", callback=_zone, metavar="ZONE", help="Your IANA time zone; default this computer's.")
 @log_option
 def sync(campaign: Path, via: str, signer: str | None, organisation: str | None, address: tuple[str, ...],
-         email: str | None, signers_file: Path | None, days: int, per_day: int, allow_invalid: bool,
+         email: str | None, signers_file: Path | None, days: int, per_day: int, allow_invalid: bool, calls: int,
          no_requeue: bool, zone: str, log_path: str | None) -> None:
     """Record the fax server's results in the log, then queue what is due again.
 
@@ -585,6 +595,7 @@ def sync(campaign: Path, via: str, signer: str | None, organisation: str | None,
     from faxcampaign import clock
     from faxcampaign.log import location, open_log
     from faxcampaign.roster import Roster
+    from faxcampaign.send.policy import Rules
     from faxcampaign.send.run import sync as sync_jobs
 
     loaded = _load_with(campaign, ())
@@ -598,7 +609,8 @@ def sync(campaign: Path, via: str, signer: str | None, organisation: str | None,
         pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
         click.echo(f"{job.recipient}: job {job.job} {what}{pages}")
     if not no_requeue:
-        _send_run(campaign, via, one, many, (), days, per_day, allow_invalid, False, now, zone, log_path, loaded)
+        rules = Rules(per_office_per_day=per_day, calls_per_job=calls)
+        _send_run(campaign, via, one, many, (), days, rules, allow_invalid, False, now, zone, log_path, loaded)
 
 
 @cli.command("cancel")

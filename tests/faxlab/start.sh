@@ -57,6 +57,7 @@ done
 for _ in $(seq 100); do [ -e /var/spool/hylafax/dev/ttyIAX0 ] && [ -e /var/spool/hylafax/dev/ttyIAX1 ] && break; sleep 0.1; done
 for n in 0 1; do
   /usr/sbin/faxgetty "/var/spool/hylafax/dev/ttyIAX$n" > "$work/faxgetty$n.log" 2>&1 & pids+=($!)
+  echo $! > "$work/faxgetty$n.pid"
 done
 for _ in $(seq 300); do
   idle=$(faxstat -h 127.0.0.1 -a 2>/dev/null | grep -c "Running and idle" || true)

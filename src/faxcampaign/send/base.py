@@ -28,6 +28,7 @@ class FaxJob:
     tag: str  # identifies the job as this campaign's (HylaFAX's JOBINFO, a mail header)
     subject: str
     filename: str  # the attachment's name, for gateways
+    calls: int = 3  # calls the server may make within the window (busy, no answer...)
 
 
 @dataclasses.dataclass(frozen=True)

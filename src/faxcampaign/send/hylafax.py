@@ -16,8 +16,7 @@ from contextlib import contextmanager
 
 from faxcampaign.send.base import FaxJob, Result, SendError
 
-MAX_DIALS = 3  # calls per job, within its window; HylaFAX waits between them by failure type
-MAX_TRIES = 3  # transmissions per job
+MAX_TRIES = 3  # transmissions per job (calls per job come from the job: `send --calls-per-job`)
 JOB_FORMAT = "%j|%a|%P|%D|%Z|%J|%s"  # id, state, pages done:total, dials, send time (epoch), tag, status
 
 # HylaFAX's status text -> the log's outcome (first match wins; lower-cased substrings)
@@ -113,7 +112,7 @@ class HylaFAX:
             for parameter in (
                 "FROMUSER faxcampaign",
                 f"DIALSTRING {job.number}",
-                f"MAXDIALS {MAX_DIALS}",
+                f"MAXDIALS {job.calls}",
                 f"MAXTRIES {MAX_TRIES}",
                 f"SENDTIME {job.send_at.astimezone(dt.timezone.utc):%Y%m%d%H%M}",
                 f"LASTTIME {_ddhhmm(job.kill_at - job.send_at)}",

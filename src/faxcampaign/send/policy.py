@@ -39,6 +39,7 @@ BACKOFF: Mapping[str, dt.timedelta] = {
 class Rules:
     per_office_per_day: int = 3
     max_attempts: int = 10
+    calls_per_job: int = 3  # calls the fax server may make within one window (it waits between them)
     min_window: dt.timedelta = dt.timedelta(minutes=10)
     backoff: Mapping[str, dt.timedelta] = dataclasses.field(default_factory=lambda: dict(BACKOFF))
 
@@ -65,6 +66,7 @@ class Decision:
     number: str | None = None
     send_at: dt.datetime | None = None  # office's time
     kill_at: dt.datetime | None = None
+    opens: dt.datetime | None = None  # the start of the window the job is in
     skipped: str | None = None  # why nothing goes, when nothing does
 
     @property
@@ -81,6 +83,13 @@ def _day_slot(windows: Sequence[tuple[dt.datetime, dt.datetime]], k: int, per_da
             return start + wanted
         wanted -= end - start
     return windows[-1][1]
+
+
+def _whole_minute(instant: dt.datetime) -> dt.datetime:
+    """Rounded up: fax servers take send times in whole minutes, and a job must not start early."""
+    if instant.second or instant.microsecond:
+        return instant.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    return instant
 
 
 def decide(state: OfficeState, now: dt.datetime, rules: Rules) -> Decision:
@@ -108,7 +117,8 @@ def decide(state: OfficeState, now: dt.datetime, rules: Rules) -> Decision:
             continue
         slot = _day_slot(windows, done, rules.per_office_per_day)
         for start, end in windows:
-            send_at = max(start, slot, earliest)
+            send_at = _whole_minute(max(start, slot, earliest))
             if end - send_at >= rules.min_window:
-                return Decision(office, letters[0], state.numbers[0], clock.convert(send_at, state.timezone), end)
+                return Decision(office, letters[0], state.numbers[0], clock.convert(send_at, state.timezone), end,
+                                start)
     return Decision(office, skipped="no open window left in the days looked at")

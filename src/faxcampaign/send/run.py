@@ -142,27 +142,34 @@ def send(campaign: Campaign, backend: Backend, log: Log, progress: Progress | No
                 assert decision.skipped is not None
                 skipped.append((office, decision.skipped))
                 continue
-            assert decision.send_at is not None
-            if backend.immediate and decision.send_at > now:
+            assert decision.send_at is not None and decision.opens is not None
+            if backend.immediate and not _due(decision, now):
                 planned.append(Planned(office, decision, waiting=True))
                 continue
             if dry_run:
                 planned.append(Planned(office, decision))
                 continue
             planned.append(_submit(campaign, backend, log, office, decision, by_name[decision.signer or ""], now,
-                                   document))
+                                   document, rules.calls_per_job))
     return SendReport(planned, skipped, manual)
 
 
+def _due(decision: Decision, now: dt.datetime) -> bool:
+    """For a backend that sends at once: the window is open now and the job's time (rounded up to the
+    minute) has come."""
+    assert decision.send_at is not None and decision.opens is not None
+    return decision.opens <= now and decision.send_at - now <= dt.timedelta(minutes=1)
+
+
 def _submit(campaign: Campaign, backend: Backend, log: Log, office: Office, decision: Decision, signer: Signer,
-            now: dt.datetime, document: Callable[[str, Signer], bytes]) -> Planned:
+            now: dt.datetime, document: Callable[[str, Signer], bytes], calls: int) -> Planned:
     assert decision.send_at is not None and decision.kill_at is not None and decision.number is not None
     data = document(office.id, signer)
     job = FaxJob(
         recipient=office.id, number=decision.number, signer=signer.name, signer_email=signer.email,
         send_at=clock.convert(decision.send_at, "UTC"), kill_at=clock.convert(decision.kill_at, "UTC"),
         tag=tag(campaign, office.id, signer), subject=f"{campaign.data.title}: fax to {office.name}",
-        filename=f"{office.id}.pdf",
+        filename=f"{office.id}.pdf", calls=calls,
     )
     name = ident(backend)
     ids: list[str] = []
