@@ -106,7 +106,13 @@ def test_signers_csv_writes_a_folder_per_signer_and_combines(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"name,email\nAnn,a@example.org\n", ":1: missing column(s) organisation, address"),
+        (b"signer,email\nAnn,a@example.org\n", ":1: no 'name' column; the header names name and, if you like, "
+                                               "organisation, address, email"),
+        (b"name\tmail\nAnn\ta@example.org\n", ":1: no 'name' column (is it separated by something other than "
+                                               "commas or semicolons?)"),
+        (b"name,email\n" + b"x" * 200_000 + b",a@example.org\n", ":2: a field longer than 500 characters"),
+        ("name\nAnn \U0001F642\n".encode(), ":2: the letter font cannot print '\U0001F642' (U+1F642) in the "
+                                          "signer 'Ann \U0001F642'"),
         (b"name,organisation,address,email\nAnn,,,\ncaf\xe9,,,\n", ":3: not UTF-8 (byte 0xe9)"),
         (b"name,organisation,address,email\nAnn,,,\n,,,\n", ":3: the name is empty"),
         (b"name,organisation,address,email\nAnn Smith,,,\nann smith,,,\n", ":3: 'ann smith' makes the same folder"),
@@ -120,6 +126,40 @@ def test_bad_signers_csv(write_campaign: Callable[..., Path], tmp_path: Path, co
     assert result.exit_code == 1
     assert f"{signers}{message}" in result.stderr
     assert not out.exists()
+
+
+def test_signers_csv_needs_only_names_and_may_use_semicolons(write_campaign: Callable[..., Path],
+                                                             tmp_path: Path) -> None:
+    signers = tmp_path / "signers.csv"
+    signers.write_text("name;address\nAnn Smith;1 Park Row\nBen Jones;\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("render", str(write_campaign()), "--out", str(out), *DATE, "--signers", str(signers))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["ann-smith", "ben-jones"]
+    assert "1 Park Row" in text_of(out / "ann-smith" / "court.pdf")
+
+
+def test_a_symlinked_signer_folder_is_not_followed(write_campaign: Callable[..., Path], tmp_path: Path) -> None:
+    signers = tmp_path / "signers.csv"
+    signers.write_text("name\nAnn Smith\n", encoding="utf-8")
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "ann-smith").symlink_to(elsewhere)
+    result = run("render", str(write_campaign()), "--out", str(out), *DATE, "--signers", str(signers))
+    assert result.exit_code == 1
+    assert f"{out / 'ann-smith'} is a link or a file, not a folder" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_combine_never_replaces_a_recipients_letter(write_campaign: Callable[..., Path], tmp_path: Path) -> None:
+    from conftest import MODERN
+
+    path = write_campaign(MODERN.replace("id: court", "id: letters"))
+    result = run("render", str(path), "--out", str(tmp_path / "out"), *DATE, "--combine")
+    assert result.exit_code == 1
+    assert "--combine writes" in result.stderr and "also the letter of the recipient 'letters'" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_two_runs_are_byte_identical(write_campaign: Callable[..., Path], tmp_path: Path) -> None:

@@ -167,12 +167,15 @@ def when(slot: Slot) -> str:
 
 NOTHING = "Nothing to call today: no office is open."
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|#])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&!#])")
 
 
 def e(value: str) -> str:
-    """User text in the Markdown sheet: the characters Markdown would read as markup, escaped."""
-    return _MARKDOWN.sub(r"\\\1", value)
+    """User text in the Markdown sheet: folded onto one line (so a blank line and '===' cannot make a
+    heading, nor a '1.' a list: every line starts with the sheet's own words), and with every character
+    that can start inline markup escaped: emphasis, code, links and images, HTML, entities,
+    strike-through, tables, and a heading's closing '#'s."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(value.split()))
 
 
 def text(sheet: Sheet) -> str:

@@ -30,6 +30,26 @@ from faxcampaign.hours import HoursError, OpeningHours, parse_hours
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
 MAX_NODES = 2_000_000  # expanded YAML nodes: stops alias bombs before validation walks them
+MAX_BYTES = 50_000_000
+
+# PyYAML's words for common mistakes, and what to do about them
+_YAML_HINTS = [
+    ("mapping values are not allowed", "a ':' where a plain value was expected: check the indentation, or quote "
+                                       "a value that contains ': '"),
+    ("found character '\\t' that cannot start any token", "a tab: indent with spaces, not tabs"),
+    ("found a tab character", "a tab: indent with spaces, not tabs"),
+    ("found character that cannot start any token", "a character that cannot start a value: quote the value"),
+    ("could not find expected ':'", "a line without 'key: value': check the indentation and the quotes"),
+    ("did not find expected key", "check the indentation: keys of one mapping line up"),
+    ("found undefined alias", "an alias (*name) with no anchor (&name)"),
+]
+
+
+def _yaml_problem(problem: str) -> str:
+    for words, hint in _YAML_HINTS:
+        if words in problem:
+            return f"{hint} ({problem})"
+    return problem
 
 
 def _slug(value: str) -> str:
@@ -68,6 +88,15 @@ def _hours(value: Any) -> OpeningHours:
         raise ValueError(f"bad hours {value!r}: {e}") from e
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def _sane_day(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{value} is out of range: campaigns run between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
 def _listify(value: Any) -> Any:
     if isinstance(value, (str, int)):
         return [str(value)]
@@ -76,6 +105,7 @@ def _listify(value: Any) -> Any:
     return value
 
 
+Day = Annotated[dt.date, AfterValidator(_sane_day)]
 Slug = Annotated[str, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^" + SLUG.pattern[:-2] + "$"})]
 TimeZone = Annotated[str, AfterValidator(_timezone), Field(description="IANA time zone, e.g. Asia/Almaty")]
 Country = Annotated[str, AfterValidator(_country), Field(description="ISO 3166-1 alpha-2 code, e.g. KZ")]
@@ -123,14 +153,14 @@ class Defaults(_Model):
 class Closed(_Model):
     """A day the offices are shut although their weekly hours say open."""
 
-    date: dt.date
+    date: Day
     reason: str
 
 
 class Open(_Model):
     """A weekend day worked instead (a decreed transfer); Monday's hours unless `hours` is given."""
 
-    date: dt.date
+    date: Day
     reason: str
     hours: Hours | None = None
 
@@ -161,8 +191,8 @@ class CampaignFile(_Model):
 
     title: str
     reference: str | None = None
-    starts: dt.date | None = None
-    deadline: dt.date | None = None
+    starts: Day | None = None
+    deadline: Day | None = None
     letter: str = Field(description="path of the Jinja2 letter template, relative to this file")
     numbers_dialled_from: Country | None = Field(
         None, description="the fax numbers are written as dialled from this country"
@@ -281,6 +311,14 @@ class _Loader:
 
     def read(self) -> Any:
         try:
+            if not self.path.is_file():
+                what = "a folder" if self.path.is_dir() else ("missing" if not self.path.exists() else
+                                                            "not a regular file")
+                self.add("error", (), f"cannot read the campaign file: {what}", (0, 0))
+                return None
+            if self.path.stat().st_size > MAX_BYTES:
+                self.add("error", (), f"the campaign file is larger than {MAX_BYTES // 1_000_000} MB", (0, 0))
+                return None
             raw = self.path.read_bytes()
         except OSError as e:
             self.add("error", (), f"cannot read the campaign file: {e.strerror or e}", (0, 0))
@@ -302,7 +340,14 @@ class _Loader:
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-            self.add("error", (), f"not valid YAML: {e.problem or e.context}", where)
+            self.add("error", (), f"not valid YAML: {_yaml_problem(str(e.problem or e.context))}", where)
+            return None
+        except yaml.reader.ReaderError as e:
+            preceding = text[: e.position]
+            where = (preceding.count("\n") + 1, e.position - (preceding.rfind("\n") + 1) + 1)
+            character = chr(e.character) if isinstance(e.character, int) else str(e.character)
+            self.add("error", (), f"the character U+{ord(character[:1] or ' '):04X} is not allowed in a YAML "
+                     "file; remove it", where)
             return None
         except yaml.YAMLError as e:
             self.add("error", (), f"not valid YAML: {e}", (0, 0))
@@ -327,9 +372,27 @@ class _Loader:
             mark = e.problem_mark
             where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
             self.add("error", (), f"not allowed: {e.problem}", where)
-        except (ValueError, TypeError, RecursionError) as e:
-            self.add("error", (), f"a value could not be read: {e}", (0, 0))
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as e:
+            path, node = self.bad_scalar()
+            value = f" {node.value!r}" if node is not None else ""
+            hint = ""
+            if node is not None and node.tag.endswith(":timestamp"):
+                hint = "; write dates as YYYY-MM-DD"
+            elif node is not None and node.tag.endswith(":bool"):
+                hint = "; write true or false"
+            self.add("error", path, f"the value{value} cannot be read: {e}{hint}",
+                     _mark(node) if node is not None else (0, 0))
         return None
+
+    def bad_scalar(self) -> tuple[Path_, yaml.Node | None]:
+        """The first value that PyYAML cannot construct (a bad !!timestamp, !!bool, ...), with its path."""
+        for path, node in self.marks.values.items():
+            if isinstance(node, yaml.ScalarNode):
+                try:
+                    yaml.constructor.SafeConstructor().construct_object(node)
+                except (ValueError, TypeError, KeyError, OverflowError, yaml.constructor.ConstructorError):
+                    return path, node
+        return (), None
 
     def index(self, node: yaml.Node, path: Path_, stack: set[int], count: list[int]) -> None:
         """Record marks, find duplicate keys and refuse unsafe tags, recursion and alias bombs."""

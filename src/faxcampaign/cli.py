@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -29,6 +30,15 @@ class Group(click.Group):
             raise click.exceptions.Exit(1) from None
         except FaxCampaignError as e:
             raise click.ClickException(str(e)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
+                KeyboardInterrupt):
+            raise
+        except Exception as e:
+            # A bug: say so plainly, without a traceback (FAXCAMPAIGN_DEBUG=1 shows it).
+            if os.environ.get("FAXCAMPAIGN_DEBUG"):
+                raise
+            raise click.ClickException(f"internal error ({type(e).__name__}: {e}); this is a bug in faxcampaign: "
+                                       "please report it with the command that caused it") from None
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,7 +58,9 @@ def cli() -> None:
 @click.argument("campaign", type=CAMPAIGN)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(campaign: Path, strict: bool, fmt: str) -> None:
+@click.option("--signers", "signers_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.csv",
+              help="Also check a signers CSV (columns, names the fonts can print).")
+def check(campaign: Path, strict: bool, fmt: str, signers_file: Path | None) -> None:
     """Check a campaign file: keys, numbers, time zones, hours, letters, fonts.
 
     Every problem is reported at once as FILE:LINE:COL: SEVERITY: PATH: MESSAGE.
@@ -63,6 +75,16 @@ def check(campaign: Path, strict: bool, fmt: str) -> None:
     from faxcampaign.clock import local_date, system_zone_name, utc_now
 
     findings = run_check(campaign, local_date(utc_now(), system_zone_name()))
+    if signers_file is not None:
+        from faxcampaign.errors import Finding
+        from faxcampaign.render import SignersError, read_signers
+
+        try:
+            read_signers(signers_file)
+        except SignersError as e:
+            where, _, message = str(e).partition(": ")
+            file, _, line = where.partition(":")
+            findings.append(Finding("error", file, int(line) if line.isdigit() else 0, 0, "", message))
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
     if fmt == "json":
@@ -98,9 +120,18 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not a date: {value!r} (write YYYY-MM-DD)") from None
+    return _in_range(day)
+
+
+def _in_range(day: dt.date) -> dt.date:
+    from faxcampaign.campaign import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise click.BadParameter(f"{day} is out of range: use a date between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
 
 
 def viewer_options(func: Any) -> Any:
@@ -154,9 +185,12 @@ def _now(value: str | None, zone: str) -> dt.datetime:
     if value is None:
         return clock.utc_now()
     try:
-        return clock.parse_instant(value, zone)
+        instant = clock.parse_instant(value, zone)
     except (ValueError, OverflowError):
-        raise click.BadParameter(f"not a date and time: {value!r}", param_hint="'--now'") from None
+        raise click.BadParameter(f"not a date and time: {value!r} (write e.g. 2003-01-06T09:30)",
+                                 param_hint="'--now'") from None
+    _in_range(instant.date())
+    return instant
 
 
 @cli.command()
@@ -217,13 +251,16 @@ def _signers(loaded: Any, signer: str | None, organisation: str | None, address:
              email: str | None, signers_file: Path | None) -> tuple[Any, Any]:
     """(one signer or None, many signers or None), checked as `render` checks them."""
     from faxcampaign.letters import Signer
-    from faxcampaign.render import read_signers
+    from faxcampaign.render import read_signers, unprintable
 
     if signer and signers_file:
         raise click.UsageError("give either --signer or --signers, not both")
     if not signer and (organisation or address or email):
         raise click.UsageError("--organisation, --address and --email describe --signer; give --signer too")
-    one = Signer(signer.strip(), organisation, address, email) if signer and signer.strip() else None
+    one = Signer(" ".join(signer.split()), organisation, address, email) if signer and signer.strip() else None
+    problem = unprintable(one) if one else None
+    if problem:
+        raise click.BadParameter(problem, param_hint="'--signer'")
     return one, read_signers(signers_file) if signers_file else None
 
 
@@ -309,7 +346,7 @@ def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | 
     from faxcampaign import clock
     from faxcampaign.callsheet import FORMATS, build
     from faxcampaign.campaign import load
-    from faxcampaign.files import atomic_write
+    from faxcampaign.files import atomic_write, dated_path
 
     now = _now(now_text, zone)
     today = clock.local_date(now, zone)
@@ -322,9 +359,9 @@ def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | 
     target = None
     if pattern:
         try:
-            target = Path(pattern.format(date=day.isoformat()))
-        except (KeyError, IndexError, ValueError):
-            raise click.BadParameter(f"{pattern!r}: the only placeholder is {{date}}", param_hint="'--out'") from None
+            target = dated_path(pattern, day)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="'--out'") from None
     elif fmt == "pdf":
         raise click.UsageError("--format pdf needs --out")
     loaded = load(campaign)

@@ -25,11 +25,15 @@ def ghostscript() -> str:
 def pdf_to_tiff(pdf: bytes, paper: str = "a4") -> bytes:
     """Convert a PDF to a multi-page fax TIFF (Group 4, 204x196 dpi, fitted to ``paper``)."""
     gs = ghostscript()
-    with tempfile.TemporaryDirectory(prefix="faxcampaign-") as tmp:
-        source, target = Path(tmp) / "in.pdf", Path(tmp) / "out.tif"
-        source.write_bytes(pdf)
-        command = [gs, *GS_ARGS, f"-sPAPERSIZE={paper}", f"-sOutputFile={target}", str(source)]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0 or not target.exists():
-            raise OutputError(f"Ghostscript failed ({done.returncode}): {done.stderr.strip()[:500]}")
-        return target.read_bytes()
+    try:
+        with tempfile.TemporaryDirectory(prefix="faxcampaign-") as tmp:
+            source, target = Path(tmp) / "in.pdf", Path(tmp) / "out.tif"
+            source.write_bytes(pdf)
+            command = [gs, *GS_ARGS, f"-sPAPERSIZE={paper}", f"-sOutputFile={target}", str(source)]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0 or not target.exists():
+                raise OutputError(f"Ghostscript failed ({done.returncode}): {done.stderr.strip()[:500]}")
+            return target.read_bytes()
+    except OSError as e:  # the temporary folder full or not writable
+        raise OutputError(f"cannot make the fax TIFF in {tempfile.gettempdir()}: {e.strerror or e} "
+                          "(set TMPDIR to a folder with room)") from e

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 from pathlib import Path
@@ -18,6 +19,8 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     temporary file behind unless the process is killed outright.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if path.name in ("", ".", "..") or path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_serial)}.tmp")
     try:
         if not path.parent.is_dir():
@@ -37,3 +40,11 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         if isinstance(e, OSError):
             raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
         raise
+
+
+def dated_path(pattern: str, day: dt.date) -> Path:
+    """``pattern`` with ``{date}`` replaced by the day (YYYY-MM-DD); no other placeholder exists."""
+    rest = pattern.replace("{date}", "")
+    if "{" in rest or "}" in rest:
+        raise ValueError(f"{pattern!r}: the only placeholder is {{date}}")
+    return Path(pattern.replace("{date}", day.isoformat()))

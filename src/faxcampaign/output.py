@@ -154,6 +154,11 @@ def as_csv(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
     return buffer.getvalue()
 
 
+def one_line(text: str) -> str:
+    """User text for a one-line field (an ICS summary): line breaks, CR included, become spaces."""
+    return " ".join(text.split())
+
+
 def _uid(plan: Plan, w: Window) -> str:
     campaign = plan.campaign.data.reference or plan.campaign.path.stem
     utc = clock.convert(w.start, "UTC")
@@ -168,7 +173,7 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//faxcampaign//plan//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", plan.campaign.data.title)
+    calendar.add("x-wr-calname", one_line(plan.campaign.data.title))
     stamp = clock.convert(plan.now, "UTC").replace(microsecond=0)
     signer = letters.default_signer(plan.campaign)
     scripts: dict[str, str] = {}
@@ -187,8 +192,8 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
         event.add("dtstamp", stamp)
         event.add("dtstart", w.start)
         event.add("dtend", w.end)
-        event.add("summary", f"Fax {office.name}")
-        event.add("description", description)
+        event.add("summary", one_line(f"Fax {office.name}"))
+        event.add("description", "\n".join(description.splitlines()))
         calendar.add_component(event)
     calendar.add_missing_timezones()
     ical: bytes = calendar.to_ical()

@@ -7,9 +7,11 @@ meets reportlab's paragraph markup.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -258,6 +260,19 @@ def _canvas_class(references: Sequence[str | None]) -> Any:
     return NumberedCanvas
 
 
+@contextlib.contextmanager
+def _own_dates() -> Iterator[None]:
+    """Our PDFs are reproducible on their own (invariant mode: fixed metadata dates; the letter's date
+    comes from --date), so SOURCE_DATE_EPOCH, which reportlab would read (and fail on when it is not a
+    number), is set aside while a document is built."""
+    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
 def render(letters: Sequence[Letter], paper: str = "a4") -> bytes:
     """One PDF holding ``letters`` in order, each numbered "page X of Y" on its own."""
     from reportlab.platypus import PageBreak, SimpleDocTemplate
@@ -278,7 +293,8 @@ def render(letters: Sequence[Letter], paper: str = "a4") -> bytes:
         if i:
             story.append(PageBreak())
         story += _story(letter, i)
-    doc.build(story, canvasmaker=_canvas_class([letter.reference for letter in letters]))
+    with _own_dates():
+        doc.build(story, canvasmaker=_canvas_class([letter.reference for letter in letters]))
     return buffer.getvalue()
 
 
@@ -327,5 +343,6 @@ def render_callsheet(sheet: Sheet) -> bytes:
     if sheet.closed:
         story += [Spacer(1, 10), Paragraph("<b>Closed today</b>", body)]
         story += [_lines([f"{c.name}: {c.reason} ({c.date:%a %d %b} local)" for c in sheet.closed], body)]
-    doc.build(story)
+    with _own_dates():
+        doc.build(story)
     return buffer.getvalue()

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import datetime as dt
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -16,18 +17,35 @@ from faxcampaign.files import atomic_write
 from faxcampaign.letters import Letter, LetterTemplate, Signer, build_letter, default_signer
 
 SIGNER_COLUMNS = ("name", "organisation", "address", "email")
+MAX_SIGNER_FIELD = 500
+MAX_SIGNERS_BYTES = 20_000_000
 
 
 class SignersError(FaxCampaignError):
     """The signers CSV cannot be used."""
 
 
-def read_signers(path: Path) -> list[Signer]:
-    """Signers from a UTF-8 CSV with a header: name (required), organisation, address, email.
+def unprintable(signer: Signer) -> str | None:
+    """Why the letter font cannot print this signer, naming the characters; None when it can."""
+    from faxcampaign.pdf import missing_glyphs
 
-    An address of several lines is written with a line break inside the cell or with ``;`` between lines.
+    text = "\n".join(x for x in (signer.name, signer.organisation, *signer.address, signer.email, signer.phone) if x)
+    missing = missing_glyphs(text)
+    if not missing:
+        return None
+    shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:10])
+    return f"the letter font cannot print {shown} in the signer {signer.name!r}"
+
+
+def read_signers(path: Path) -> list[Signer]:
+    """Signers from a UTF-8 CSV with a header: name (required), organisation, address, email (optional).
+
+    Separated by commas or, as European spreadsheets save them, by semicolons. An address of several
+    lines is written with a line break inside the cell (or, in a comma-separated file, with ``;``).
     """
     try:
+        if path.stat().st_size > MAX_SIGNERS_BYTES:
+            raise SignersError(f"{path}: larger than {MAX_SIGNERS_BYTES:,} bytes")
         raw = path.read_bytes()
     except OSError as e:
         raise SignersError(f"{path}: cannot read: {e.strerror or e}") from e
@@ -36,28 +54,41 @@ def read_signers(path: Path) -> list[Signer]:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise SignersError(f"{path}:{line}: not UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8") from e
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in SIGNER_COLUMNS if c not in header]
-    if missing:
-        raise SignersError(f"{path}:1: missing column(s) {', '.join(missing)}; "
-                           f"the header must name {', '.join(SIGNER_COLUMNS)}")
-    reader.fieldnames = header
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    csv.field_size_limit(MAX_SIGNERS_BYTES)
+    reader = csv.DictReader(text.splitlines(keepends=True), delimiter=delimiter)
     signers: list[Signer] = []
     slugs: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        name = (row.get("name") or "").strip()
-        if not name:
-            raise SignersError(f"{path}:{line}: the name is empty")
-        address = [part.strip() for part in (row.get("address") or "").replace("\n", ";").split(";")]
-        signer = Signer(name, (row.get("organisation") or "").strip() or None,
-                        tuple(a for a in address if a), (row.get("email") or "").strip() or None)
-        if signer.slug in slugs:
-            raise SignersError(f"{path}:{line}: {name!r} makes the same folder name ({signer.slug}) as line "
-                               f"{slugs[signer.slug]}")
-        slugs[signer.slug] = line
-        signers.append(signer)
+    try:
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+        if "name" not in header:
+            hint = " (is it separated by something other than commas or semicolons?)" if len(header) == 1 else ""
+            raise SignersError(f"{path}:1: no 'name' column{hint}; the header names name and, if you like, "
+                               f"{', '.join(SIGNER_COLUMNS[1:])}")
+        reader.fieldnames = header
+        for row in reader:
+            line = reader.line_num
+            cells = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
+            if any(len(v) > MAX_SIGNER_FIELD for v in cells.values()):
+                raise SignersError(f"{path}:{line}: a field longer than {MAX_SIGNER_FIELD} characters")
+            name = " ".join(cells.get("name", "").split())
+            if not name:
+                raise SignersError(f"{path}:{line}: the name is empty")
+            separator = ";" if delimiter == "," else "\n"
+            address = [part.strip() for part in cells.get("address", "").replace("\n", separator).split(separator)]
+            signer = Signer(name, cells.get("organisation") or None, tuple(a for a in address if a),
+                            cells.get("email") or None)
+            problem = unprintable(signer)
+            if problem:
+                raise SignersError(f"{path}:{line}: {problem}")
+            if signer.slug in slugs:
+                raise SignersError(f"{path}:{line}: {name!r} makes the same folder name ({signer.slug}) as line "
+                                   f"{slugs[signer.slug]}")
+            slugs[signer.slug] = line
+            signers.append(signer)
+    except csv.Error as e:
+        raise SignersError(f"{path}:{reader.line_num}: not a readable CSV: {e}") from e
     if not signers:
         raise SignersError(f"{path}: no signers below the header")
     return signers
@@ -129,8 +160,23 @@ def documents(campaign: Campaign, options: Options) -> Callable[[str, Signer], b
 _WORKER: _Worker | None = None
 
 
-def _init_worker(campaign_path: Path, options: Options) -> None:
+def _die_with(parent: int) -> None:
+    """Make this worker die when the process that started it dies (killed, SIGTERM or SIGKILL), so no
+    worker goes on writing letters for a render that was stopped (Linux; elsewhere the pool's own
+    shutdown applies)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(1)
+
+
+def _init_worker(campaign_path: Path, options: Options, parent: int) -> None:
     global _WORKER
+    _die_with(parent)
     _WORKER = _Worker(load(campaign_path), options)
 
 
@@ -161,6 +207,14 @@ def render_all(
 
         ghostscript()
     tasks = plan_tasks(campaign, out, signer, signers, only, options.fmt)
+    combined = out / f"letters.{'tif' if options.fmt == 'tiff' else 'pdf'}"
+    if combine and any(t.target == combined for t in tasks):
+        raise OutputError(f"--combine writes {combined}, which is also the letter of the recipient 'letters'; "
+                          "render without --combine, or rename that recipient's id")
+    for folder in {t.target.parent for t in tasks} - {out}:
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise OutputError(f"{folder} is a link or a file, not a folder: letters are written only into real "
+                              "folders inside --out; remove it or choose another --out")
     worker = _Worker(campaign, options)
     for task in tasks:  # fail before writing anything
         worker.template.render(campaign.office(task.office_id), task.signer, options.today)
@@ -174,7 +228,7 @@ def render_all(
     if jobs > 1 and len(tasks) > jobs:
         chunk = max(1, min(16, len(tasks) // (jobs * 4)))
         with concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(campaign.path, options)
+            max_workers=jobs, initializer=_init_worker, initargs=(campaign.path, options, os.getpid())
         ) as pool:
             try:
                 for letter in pool.map(_work, tasks, chunksize=chunk):
@@ -194,13 +248,12 @@ def render_all(
         from faxcampaign import pdf
 
         data = pdf.render(letters, options.paper)
-        suffix = "pdf"
         if options.fmt == "tiff":
             from faxcampaign.fax import pdf_to_tiff
 
-            data, suffix = pdf_to_tiff(data, options.paper), "tif"
-        atomic_write(out / f"letters.{suffix}", data)
-        written.append(out / f"letters.{suffix}")
+            data = pdf_to_tiff(data, options.paper)
+        atomic_write(combined, data)
+        written.append(combined)
     return written
 
 
