@@ -102,6 +102,8 @@ def test_every_problem_reported_at_once_with_line_and_column(write_campaign: Cal
         f"{name}:11:12: error: recipients[0].hours: bad hours 'Mo-Fr 9:00-13:00': a time must be written "
         "HH:MM, e.g. 09:00 (at character 7)",
         f"{name}:12:5: error: recipients[1]: no timezone: give one here or in 'defaults'",
+        f"{name}:18:10: warning: recipients[2].fax: +77212420220 is also the number of recipients[1]; is it the "
+        "same office?",
         f"{name}:21:9: error: recipients[3].id: duplicate id 'c' (also recipients[2])",
         f"{name}:23:10: error: recipients[3].fax: not a phone number: '+7 3212 42022' (too short)",
     ]

@@ -70,6 +70,15 @@ class Sheet:
     deadline: dt.date | None
     rows: tuple[Row, ...]
     closed: tuple[Closed, ...]
+    starts: dt.date | None = None
+
+    def nothing_text(self) -> str:
+        """What the sheet says when no office is open that day."""
+        if self.starts and self.date < self.starts:
+            return f"Nothing to call yet: the campaign starts on {self.starts:%a %d %b %Y}."
+        if self.deadline and self.date > self.deadline:
+            return "Nothing to call: the campaign's deadline has passed."
+        return NOTHING
 
     @property
     def days_left(self) -> int | None:
@@ -146,7 +155,9 @@ def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, no
         rows.append(Row(
             id=office.id, name=office.name, title=office.recipient.title, slots=tuple(slots),
             numbers=_numbers(office, dial_from, progress), manual=office.manual,
-            script=render_call_script(campaign, office, signer, office_plan.windows[0].start.date()),
+            # an automatic line is just sent: no phone call, so no script
+            script=render_call_script(campaign, office, signer, office_plan.windows[0].start.date())
+            if office.manual else "",
             letter=_letter_path(letters, office.id), logged=_logged(office, zone, progress),
         ))
     rows.sort(key=lambda r: r.slots[0].start)
@@ -154,7 +165,7 @@ def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, no
     return Sheet(
         title=campaign.data.title, reference=campaign.data.reference, date=day, zone=zone, dial_from=dial_from,
         deadline=campaign.data.deadline, rows=tuple(rows),
-        closed=tuple(Closed(c.office.name, c.reason, c.date) for c in closed),
+        closed=tuple(Closed(c.office.name, c.reason, c.date) for c in closed), starts=campaign.data.starts,
     )
 
 
@@ -181,7 +192,7 @@ def e(value: str) -> str:
 def text(sheet: Sheet) -> str:
     out = [sheet.heading(), sheet.subheading(), sheet.deadline_text(), ""]
     if not sheet.rows:
-        out += [NOTHING, ""]
+        out += [sheet.nothing_text(), ""]
     for i, row in enumerate(sheet.rows, 1):
         out.append(f"{i}. {row.name}" + (f", {row.title}" if row.title else ""))
         for j, slot in enumerate(row.slots):
@@ -211,7 +222,7 @@ def text(sheet: Sheet) -> str:
 def markdown(sheet: Sheet) -> str:
     out = [f"# {e(sheet.heading())}", "", e(sheet.subheading()), "", f"**{e(sheet.deadline_text())}**", ""]
     if not sheet.rows:
-        out += [e(NOTHING), ""]
+        out += [e(sheet.nothing_text()), ""]
     for i, row in enumerate(sheet.rows, 1):
         out += [f"## {i}\\. {e(row.name)}" + (f", {e(row.title)}" if row.title else ""), ""]
         out += ["- **When:** " + "; ".join(e(when(s)) for s in row.slots)]
@@ -303,7 +314,7 @@ def html(sheet: Sheet) -> str:
     import hashlib
 
     digest = base64.b64encode(hashlib.sha256(SAVE_SCRIPT.encode()).digest()).decode()
-    rendered: str = _html_template().render(sheet=sheet, when=when, outcomes=OUTCOMES, nothing=NOTHING,
+    rendered: str = _html_template().render(sheet=sheet, when=when, outcomes=OUTCOMES, nothing=sheet.nothing_text(),
                                             script=SAVE_SCRIPT, script_hash=digest)
     return rendered
 

@@ -224,6 +224,7 @@ class Office:
     closed: Mapping[dt.date, str]
     open: Mapping[dt.date, tuple[str, OpeningHours | None]]
     recipient: Recipient
+    index: int = -1  # its place in the file's recipients list
 
 
 @dataclasses.dataclass
@@ -232,6 +233,12 @@ class Campaign:
     data: CampaignFile
     offices: list[Office]
     findings: list[Finding]  # warnings only: a campaign with errors is never returned
+    marks: _Marks | None = None  # where each value stands in the file, for findings made later (check)
+
+    def finding(self, severity: str, path: Path_, message: str) -> Finding:
+        """A finding about the value at ``path`` (a YAML path), with its line and column."""
+        line, column = self.marks.at(path) if self.marks else (0, 0)
+        return Finding(severity, str(self.path), line, column, format_path(path), message)  # type: ignore[arg-type]
 
     @property
     def letter_path(self) -> Path:
@@ -535,6 +542,7 @@ class _Loader:
         defaults = model.defaults
         offices: list[Office] = []
         seen: dict[str, int] = {}
+        owners: dict[str, int] = {}  # E.164 -> the first recipient that has it
         self.check_open_days(model.open, ())
         for i, r in zip(indexes, model.recipients, strict=True):
             here: Path_ = ("recipients", i)
@@ -542,21 +550,38 @@ class _Loader:
             if r.id in seen:
                 self.add("error", here + ("id",), f"duplicate id {r.id!r} (also recipients[{seen[r.id]}])")
             seen.setdefault(r.id, i)
+            timezone = r.timezone or defaults.timezone
+            hours = r.hours or defaults.hours
+            country = r.country or defaults.country
             numbers: list[str] = []
             for j, text in enumerate(r.fax):
                 where = here + ("fax", j) if len(r.fax) > 1 or (*here, "fax", 0) in self.marks.values \
                     else here + ("fax",)
                 try:
-                    parsed = parse_number(text, model.numbers_dialled_from, self.describe_numbers)
+                    # a national number (0216 ...) is read as dialled in the recipient's country
+                    parsed = parse_number(text, model.numbers_dialled_from or country, self.describe_numbers)
                 except NumberError as e:
                     self.add("error", where, str(e))
                     continue
                 if parsed.warning:
                     self.add("warning", where, parsed.warning)
+                if parsed.extension:
+                    self.add("warning", where, f"the extension {parsed.extension!r} cannot be dialled by a fax "
+                             "machine and is left out; say it in a call script if a person must put you through")
+                if parsed.region and country and parsed.region != country:
+                    self.add("warning", where, f"{parsed.e164} is a number in {parsed.region}, but the "
+                             f"recipient's country is {country}: check the number and 'country'")
+                if parsed.e164 in owners and owners[parsed.e164] != i:
+                    self.add("warning", where, f"{parsed.e164} is also the number of recipients"
+                             f"[{owners[parsed.e164]}]; is it the same office?")
+                owners.setdefault(parsed.e164, i)
                 numbers.append(parsed.e164)
-            timezone = r.timezone or defaults.timezone
-            hours = r.hours or defaults.hours
-            country = r.country or defaults.country
+            if timezone and country and not timezone.startswith("Etc/") and timezone != "UTC":
+                zones = clock.country_zones(country)
+                if zones and timezone not in zones:
+                    self.add("warning", here, f"the time zone {timezone} is not one of {country}'s "
+                             f"({', '.join(zones[:6])}{', ...' if len(zones) > 6 else ''}): check 'timezone' and "
+                             "'country' (inherited from 'defaults'?)")
             if not timezone:
                 self.add("error", here, "no timezone: give one here or in 'defaults'")
             if not hours:
@@ -578,6 +603,7 @@ class _Loader:
                     closed={c.date: c.reason for c in [*model.closed, *r.closed]},
                     open={o.date: (o.reason, o.hours) for o in [*model.open, *r.open]},
                     recipient=r,
+                    index=i,
                 )
             )
         return offices
@@ -635,4 +661,4 @@ def load(path: str | Path, describe_numbers: bool = False) -> Campaign:
     loader.findings.sort(key=lambda f: (f.line, f.column))
     if model is None or loader.failed:
         raise CampaignError(loader.findings)
-    return Campaign(path, model, offices, loader.findings)
+    return Campaign(path, model, offices, loader.findings, loader.marks)

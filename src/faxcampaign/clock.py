@@ -28,6 +28,11 @@ def zone_names() -> list[str]:
     return list(pytz.all_timezones)
 
 
+def country_zones(country: str) -> list[str]:
+    """The time zones of a country (ISO code), as the tz database lists them; [] if unknown."""
+    return list(pytz.country_timezones.get(country.upper(), []))
+
+
 @functools.cache
 def zone(name: str) -> pytz.BaseTzInfo:
     try:

@@ -21,6 +21,8 @@ class NumberError(ValueError):
 class Parsed:
     e164: str
     warning: str | None = None  # possible but not valid today, with a suggested fix where known
+    region: str | None = None  # the country the number belongs to, when it is valid
+    extension: str | None = None  # an extension written after the number (a fax cannot dial it)
 
 
 _REASONS = {
@@ -37,7 +39,7 @@ def parse_number(text: str, dialled_from: str | None, describe: bool = True) -> 
     ``describe`` names the place of a suggested fix, which costs loading the geocoder (~0.6 s).
     """
     try:
-        number = phonenumbers.parse(str(text), dialled_from)
+        number = phonenumbers.parse(str(text), dialled_from.upper() if dialled_from else None)
     except phonenumbers.NumberParseException as e:
         hint = "" if dialled_from else " (write it as +CC ..., or set numbers_dialled_from)"
         raise NumberError(f"not a phone number: {text!r}{hint}") from e
@@ -48,13 +50,14 @@ def parse_number(text: str, dialled_from: str | None, describe: bool = True) -> 
     ):
         raise NumberError(f"not a phone number: {text!r} ({_REASONS.get(reason, 'impossible')})")
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    extension = number.extension or None
     if phonenumbers.is_valid_number(number):
-        return Parsed(e164)
+        return Parsed(e164, region=phonenumbers.region_code_for_number(number), extension=extension)
     warning = f"{e164} is not a valid number under today's numbering plan"
     suggestion = renumbering_suggestion(number, describe)
     if suggestion:
         warning += f"; did you mean {suggestion}?"
-    return Parsed(e164, warning)
+    return Parsed(e164, warning, extension=extension)
 
 
 def renumbering_suggestion(number: phonenumbers.PhoneNumber, describe: bool = True) -> str | None:

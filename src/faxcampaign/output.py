@@ -45,6 +45,13 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
     message = notice(plan)
     if message:
         return "\n".join([*out, "", message]) + "\n"
+    from faxcampaign.schedule import never_open
+
+    idle = [p.office for p in plan.offices if not p.windows and not p.closed]
+    never = never_open(plan.campaign, idle, plan.first) if idle else []
+    if never:
+        out += textwrap.wrap("Never open before the deadline (see faxcampaign check): "
+                             + ", ".join(o.name for o in never) + ".", WIDTH, subsequent_indent="  ")
     timeline = plan.timeline()
     upcoming = [w for w, _, _ in timeline if w.start > plan.now]
     following = upcoming[0] if upcoming and not any(w.contains(plan.now) for w, _, _ in timeline) else None

@@ -130,6 +130,7 @@ def _body(blocks: Sequence[Block]) -> list[Any]:
             items = [ListItem(Paragraph(_runs(item), styles["item"])) for item in block.items]
             story.append(ListFlowable(
                 items, bulletType="1" if block.ordered else "bullet", start=block.start if block.ordered else "•",
+                bulletFormat="%s." if block.ordered else None,
                 bulletFontName=FAMILY, bulletFontSize=BODY_SIZE, leftIndent=18, spaceAfter=BODY_SIZE * 0.6,
             ))
         else:
@@ -184,7 +185,7 @@ def _cover(letter: Letter) -> list[Any]:
     if letter.reference:
         rows.append(["Ref:", _lines([letter.reference], styles["block"])])
     table = Table([[Paragraph(f"<b>{label}</b>", styles["block"]), value] for label, value in rows],
-                  colWidths=[28 * MM, None], hAlign="LEFT")
+                  colWidths=[28 * MM, None], hAlign="LEFT", splitInRow=1)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     notice = f"If this fax reached you in error, please contact {cover.contact}."
@@ -302,7 +303,7 @@ def render_callsheet(sheet: Sheet) -> bytes:
     """A printable A4 call sheet in the letters' font."""
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from faxcampaign.callsheet import NOTHING, when
+    from faxcampaign.callsheet import when
     from faxcampaign.outcomes import OUTCOMES
 
     register_fonts()
@@ -318,7 +319,7 @@ def render_callsheet(sheet: Sheet) -> bytes:
         Paragraph(f"<b>{_text(sheet.deadline_text())}</b>", body),
     ]
     if not sheet.rows:
-        story.append(_lines([NOTHING], body))
+        story.append(_lines([sheet.nothing_text()], body))
     for i, row in enumerate(sheet.rows, 1):
         name = f"{i}. {row.name}" + (f", {row.title}" if row.title else "")
         cells = [
@@ -336,7 +337,7 @@ def render_callsheet(sheet: Sheet) -> bytes:
             cells.append(["Log", _lines([row.logged], block)])
         cells.append(["", _lines(["   ".join(f"\u25a1 {o}" for o in OUTCOMES)], block)])
         table = Table([[Paragraph(f"<b>{_text(label)}</b>", block), value] for label, value in cells],
-                      colWidths=[30 * MM, None], hAlign="LEFT")
+                      colWidths=[30 * MM, None], hAlign="LEFT", splitInRow=1)
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
         story.append(KeepTogether([Spacer(1, 8), Paragraph(f"<b>{_text(name)}</b>", body), table]))

@@ -260,3 +260,27 @@ def _select(offices: Iterable[Office], only: Sequence[str] | None) -> list[Offic
         return list(offices)
     wanted = set(only)
     return [o for o in offices if o.id in wanted]
+
+
+NEVER_OPEN_HORIZON = 400  # days looked at when a campaign has no deadline
+
+
+def never_open(campaign: Campaign, offices: Iterable[Office], today: dt.date) -> list[Office]:
+    """The offices whose hours open no window at all between ``starts`` (else ``today``) and the
+    deadline (else a little more than a year on): "PH off" alone, or only weekend hours in a weekday
+    campaign. They would silently vanish from every plan and sheet."""
+    first = campaign.data.starts or today
+    last = campaign.data.deadline or first + dt.timedelta(days=NEVER_OPEN_HORIZON)
+    if last < first:
+        return []
+    last = min(last, first + dt.timedelta(days=NEVER_OPEN_HORIZON))
+    result, verdicts = [], {}
+    for office in offices:
+        key = _signature(office)
+        if key not in verdicts:
+            far = (clock.wall(office.timezone, first, 0), clock.wall(office.timezone, last, 1440))
+            spans, _ = office_days(office, first, last, campaign.data.starts, campaign.data.deadline, *far)
+            verdicts[key] = not spans
+        if verdicts[key]:
+            result.append(office)
+    return result
