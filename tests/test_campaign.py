@@ -94,7 +94,7 @@ def test_every_problem_reported_at_once_with_line_and_column(write_campaign: Cal
     assert errors == [
         f"{name}:2:9: error: letter: letter template not found: {path.parent / 'missing.md.j2'}",
         f"{name}:4:11: error: deadline: the deadline 2003-01-06 is before starts 2003-01-10",
-        f"{name}:5:1: warning: recipents: unknown key 'recipents' is ignored; did you mean 'recipients'?",
+        f"{name}:5:1: error: recipents: unknown key 'recipents'; did you mean 'recipients'?",
         f"{name}:7:9: error: recipients[0].id: not a valid id: '../x' (ids become file names: lowercase "
         "letters, digits and '-', starting with a letter or digit, at most 64 characters)",
         f"{name}:10:15: error: recipients[0].timezone: unknown time zone 'Asia/Almatty'; "
@@ -196,3 +196,35 @@ def test_open_day_whose_hours_miss_its_weekday_is_warned(write_campaign: Callabl
         f"{path}:25:56: warning: open[0].hours: 2026-12-05 is a Sa but these hours open nothing on Sa; "
         "write e.g. 'Sa 09:00-13:00'"
     ]
+
+
+def test_the_schema_accepts_every_example_by_an_independent_validator(tmp_path: Path) -> None:
+    """jsonschema, not pydantic, reads the committed schema: what editors check while you type."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    from conftest import MODERN, ROOT
+
+    schema = json.loads((ROOT / "campaign.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    examples = [ROOT / "campaign.yaml", ROOT / "src" / "faxcampaign" / "templates" / "starter" / "campaign.yaml"]
+    documents = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in examples] + [yaml.safe_load(MODERN)]
+    for document in documents:
+        plain = json.loads(json.dumps(document, default=str))  # YAML dates are strings to a JSON validator
+        assert [e.message for e in validator.iter_errors(plain)] == []
+    misspelled = json.loads(json.dumps(yaml.safe_load(MODERN.replace("deadline:", "dedline:")), default=str))
+    assert any("dedline" in e.message for e in validator.iter_errors(misspelled))
+
+
+def test_a_misspelled_key_is_an_error_as_the_schema_says(write_campaign: Callable[..., Path]) -> None:
+    from click.testing import CliRunner
+
+    from conftest import MODERN
+    from faxcampaign.cli import cli
+
+    path = write_campaign(MODERN.replace("deadline:", "dedline:"))
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:4:1: error: dedline: unknown key 'dedline'; did you mean 'deadline'?" in result.stdout

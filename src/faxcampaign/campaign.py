@@ -63,10 +63,27 @@ def _slug(value: str) -> str:
 
 def _timezone(value: str) -> str:
     if not clock.is_zone(value):
-        close = difflib.get_close_matches(value, clock.zone_names(), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else " (use an IANA name such as 'Asia/Almaty')"
-        raise ValueError(f"unknown time zone {value!r}{hint}")
+        raise ValueError(f"unknown time zone {value!r}{_zone_hint(value)}")
     return value
+
+
+def _zone_hint(value: str) -> str:
+    """A suggestion for an unknown time zone: a fixed offset gets the Etc/GMT form with its sign turned
+    (and a nudge towards the place's own zone); a city's name gets the zone named after it; else the
+    closest of the common (not legacy) zone names."""
+    offset = re.fullmatch(r"\s*(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?00)?\s*", value, re.IGNORECASE)
+    if offset:
+        sign, hours = offset.groups()
+        etc = f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
+        return (f"; a fixed offset is {etc!r} (the sign is turned, as the tz database does), but better the "
+                "place's own zone, e.g. 'Europe/Istanbul', which knows its summer time and history")
+    common = clock.common_zone_names()
+    wanted = value.strip().replace(" ", "_").casefold()
+    for name in common:
+        if name.rsplit("/", 1)[-1].casefold() == wanted:
+            return f"; did you mean {name!r}?"
+    close = difflib.get_close_matches(value, common, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else " (use an IANA name such as 'Asia/Almaty')"
 
 
 def _country(value: str) -> str:
@@ -119,13 +136,19 @@ Hours = Annotated[
         }
     ),
 ]
-Lines = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
-Numbers = Annotated[list[str], BeforeValidator(_listify), Field(min_length=1)]
+Lines = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v),
+                  WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                                  "description": "one line, or a list of lines"})]
+Numbers = Annotated[list[str], BeforeValidator(_listify), Field(min_length=1),
+                    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"},
+                                              {"type": "array", "minItems": 1,
+                                               "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}],
+                                    "description": "one number, or a list in order of preference"})]
 
 
 class _Model(BaseModel):
-    # Unknown keys are kept (and warned about with a did-you-mean) rather than fatal; the published
-    # schema still forbids them so that editors flag typos as you type.
+    # Unknown keys are kept here so that the loader can report each one, with a did-you-mean, as an
+    # error (a misspelled key is a setting silently not set); the published schema forbids them too.
     model_config = ConfigDict(
         extra="allow", json_schema_extra={"additionalProperties": False}, arbitrary_types_allowed=True
     )
@@ -489,7 +512,7 @@ class _Loader:
             if key not in model.model_fields:
                 close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.7)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.add("warning", path + (key,), f"unknown key {key!r} is ignored{hint}", key=True)
+                self.add("error", path + (key,), f"unknown key {key!r}{hint}", key=True)
             elif key in nested:
                 items = enumerate(value) if isinstance(value, list) else [(None, value)]
                 for i, item in items:

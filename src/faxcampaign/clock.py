@@ -28,6 +28,11 @@ def zone_names() -> list[str]:
     return list(pytz.all_timezones)
 
 
+def common_zone_names() -> list[str]:
+    """The tz database's current zone names, without legacy links such as Asia/Istanbul."""
+    return list(pytz.common_timezones)
+
+
 def country_zones(country: str) -> list[str]:
     """The time zones of a country (ISO code), as the tz database lists them; [] if unknown."""
     return list(pytz.country_timezones.get(country.upper(), []))

@@ -67,6 +67,10 @@ class _Parser:
                 bad = pos + len(text[pos:]) - len(text[pos:].lstrip())
                 if text[bad].isdigit():
                     raise HoursError("a time must be written HH:MM, e.g. 09:00", bad)
+                word = re.match(r"[A-Za-z]+", text[bad:])
+                if word and word.group(0)[:2].title() in DAY_NAMES:
+                    raise HoursError(f"unexpected {word.group(0)!r}: days are written with two letters, "
+                                     "Mo Tu We Th Fr Sa Su (e.g. 'Mo-Fr 09:00-17:00')", bad)
                 raise HoursError(f"unexpected {text[bad]!r}", bad)
             kind = m.lastgroup or ""
             self.tokens.append((kind, m.group(kind), m.start(kind)))
@@ -93,7 +97,10 @@ class _Parser:
     def fail(self, expected: str) -> HoursError:
         kind, value, pos = self.peek()
         got = "the end" if kind == "end" else repr(value)
-        return HoursError(f"expected {expected}, found {got}", pos)
+        hint = ""
+        if kind != "end" and str(value)[:2].title() in DAY_NAMES and len(str(value)) > 2:
+            hint = f"; write days with two letters: {str(value)[:2].title()!r}, as in 'Mo-Fr 09:00-17:00'"
+        return HoursError(f"expected {expected}, found {got}{hint}", pos)
 
     def day(self) -> int:
         kind, value, _ = self.peek()
