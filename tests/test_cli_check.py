@@ -66,10 +66,9 @@ def test_undefined_template_variable_names_variable_and_recipient(
     result = run("check", str(path))
     assert result.exit_code == 1
     letter = path.parent / "letter.md.j2"
+    # once for all the recipients it fails for, with the expression, its column and the keys there are
     assert result.stdout.splitlines() == [
-        f"{letter}:3:1: error: recipient 'court': undefined variable: 'dict object' has no attribute 'nonesuch'",
-        f"{letter}:3:1: error: recipient 'president': undefined variable: 'dict object' has no attribute "
-        "'nonesuch'",
+        f"{letter}:3:4: error: recipients 'court', 'president': undefined: context.nonesuch (context has: city)",
     ]
 
 
@@ -93,7 +92,7 @@ def test_call_script_is_checked(write_campaign: Callable[..., Path]) -> None:
     path = write_campaign(MODERN.replace("{{ recipient.name }}", "{{ recipient.nickname }}"))
     result = run("check", str(path))
     assert result.exit_code == 1
-    assert "call_script: recipient 'court': undefined variable" in result.stdout
+    assert "call_script: recipients 'court', 'president': undefined variable" in result.stdout
 
 
 def test_font_coverage(write_campaign: Callable[..., Path]) -> None:

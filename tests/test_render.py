@@ -208,7 +208,7 @@ def test_failing_template_writes_nothing(write_campaign: Callable[..., Path], tm
     out = tmp_path / "out"
     result = run("render", str(path), "--out", str(out), *DATE)
     assert result.exit_code == 1
-    assert "recipient 'president': undefined variable: 'nope' is undefined" in result.stderr
+    assert "recipient 'president': undefined: nope" in result.stderr
     assert "Traceback" not in result.output
     assert not out.exists()
 

@@ -4,6 +4,7 @@ fonts cover them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from faxcampaign.campaign import Campaign, load
@@ -11,7 +12,28 @@ from faxcampaign.errors import CampaignError, Finding, TemplateError
 
 
 def _template_finding(e: TemplateError, path: str) -> Finding:
-    return Finding("error", e.file or path, e.line, 1 if e.line else 0, "", e.detail)
+    return Finding("error", e.file or path, e.line, (e.column or 1) if e.line else 0, "", e.detail)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """One finding for a template error that every recipient hits alike ("recipient 'a': x" and
+    "recipient 'b': x" become "recipients 'a', 'b': x")."""
+    grouped: dict[tuple[str, int, int, str], list[str]] = {}
+    others: list[Finding] = []
+    for f in findings:
+        found = re.match(r"(call_script: )?recipient ('[^']*'): (.*)", f.message, re.S)
+        if not found:
+            others.append(f)
+            continue
+        prefix, who, rest = found.groups()
+        grouped.setdefault((f.file, f.line, f.column, (prefix or "") + "\0" + rest), []).append(who)
+    merged = []
+    for (file, line, column, key), who in grouped.items():
+        prefix, rest = key.split("\0", 1)
+        label = f"recipient {who[0]}" if len(who) == 1 else ("every recipient" if len(who) > 3 else
+                                                            f"recipients {', '.join(who)}")
+        merged.append(Finding("error", file, line, column, "", f"{prefix}{label}: {rest}"))
+    return others + merged
 
 
 def check(path: str | Path, today: dt.date) -> list[Finding]:
@@ -45,18 +67,19 @@ def check(path: str | Path, today: dt.date) -> list[Finding]:
         if missing:
             in_fields.update(missing)
             findings.append(campaign.finding("error", place, f"the letter font cannot print {_shown(missing)}"))
+    template_findings: list[Finding] = []
     for office in campaign.offices:
         try:
             body = letters.plain_text(letters.parse_markdown(template.render(office, signer, today)))
             letters.render_call_script(campaign, office, signer, today)
         except TemplateError as e:
-            findings.append(_template_finding(e, str(path)))
+            template_findings.append(_template_finding(e, str(path)))
             continue
         missing = [c for c in missing_glyphs(body) if c not in in_fields]  # from the template or context
         if missing:
-            findings.append(Finding("error", str(campaign.letter_path), 0, 0, "",
-                                    f"recipient {office.id!r}: the letter font cannot print {_shown(missing)}"))
-    return findings
+            template_findings.append(Finding("error", str(campaign.letter_path), 0, 0, "", f"recipient "
+                                             f"{office.id!r}: the letter font cannot print {_shown(missing)}"))
+    return findings + _once(template_findings)
 
 
 def _printed_fields(campaign: Campaign) -> list[tuple[tuple[str | int, ...], str]]:

@@ -61,8 +61,8 @@ class CampaignError(FindingsError):
 class TemplateError(FaxCampaignError):
     """A letter or call-script template failed to render; ``file`` and ``line`` say where."""
 
-    def __init__(self, message: str, file: str = "", line: int = 0):
-        self.file, self.line, self.detail = file, line, message
+    def __init__(self, message: str, file: str = "", line: int = 0, column: int = 0):
+        self.file, self.line, self.column, self.detail = file, line, column, message
         where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
         super().__init__(where + message)
 

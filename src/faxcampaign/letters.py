@@ -45,6 +45,31 @@ def _line(error: BaseException, filename: str) -> int:
     return 0
 
 
+def _undefined(error: jinja2.UndefinedError, source: str, line: int, values: dict[str, Any]) -> tuple[str, int]:
+    """'undefined: context.trial (context has: city, demands)', and the column where it is written."""
+    text = str(error)
+    found = re.search(r"has no attribute '([^']+)'", text) or re.search(r"'([^']+)' is undefined", text)
+    if not found:
+        return f"undefined variable: {text}", 1
+    name = found.group(1)
+    lines = source.splitlines()
+    written = lines[line - 1] if 0 < line <= len(lines) else ""
+    tags = [m.span() for m in re.finditer(r"\{\{.*?\}\}|\{%.*?%\}", written)]
+    candidates = [m for m in re.finditer(rf"([A-Za-z_][\w.]*\.)?(?<![\w.]){re.escape(name)}\b|"
+                                         rf"[A-Za-z_][\w.]*\.{re.escape(name)}\b", written)
+                  if any(a <= m.start() < b for a, b in tags)]
+    expression = next((m for m in candidates if "." in m.group(0)), candidates[0] if candidates else None)
+    if not expression:
+        return f"undefined variable: {name!r}", 1
+    dotted = expression.group(0)
+    parent: Any = values
+    for part in dotted.split(".")[:-1]:
+        parent = parent.get(part) if isinstance(parent, dict) else None
+    known = f" ({dotted.rsplit('.', 1)[0]} has: {', '.join(sorted(map(str, parent))) or 'nothing'})" \
+        if isinstance(parent, dict) and "." in dotted else ""
+    return f"undefined: {dotted}{known}", expression.start() + 1
+
+
 def _explain(error: BaseException) -> str:
     if isinstance(error, sandbox.TemplateLimitError):
         return f"over the template limits: {error}"
@@ -147,8 +172,17 @@ class LetterTemplate:
         try:
             return sandbox.render(self.template, values)
         except Exception as e:  # also a template's own ZeroDivisionError, IndexError, ...
-            message = f"recipient {office.id!r}: {_explain(e)}"
-            raise TemplateError(message, self.filename, _line(e, self.filename)) from e
+            line, column = _line(e, self.filename), 1
+            explained = _explain(e)
+            if isinstance(e, jinja2.UndefinedError):
+                explained, column = _undefined(e, self._source(), line, values)
+            raise TemplateError(f"recipient {office.id!r}: {explained}", self.filename, line, column) from e
+
+    def _source(self) -> str:
+        try:
+            return Path(self.filename).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return ""
 
 
 def render_call_script(campaign: Campaign, office: Office, signer: Signer, today: dt.date) -> str:
@@ -161,7 +195,9 @@ def render_call_script(campaign: Campaign, office: Office, signer: Signer, today
         template = env.from_string(source)
         return " ".join(sandbox.render(template, variables(campaign, office, signer, today)).split())
     except Exception as e:
-        raise TemplateError(f"call_script: recipient {office.id!r}: {_explain(e)}", str(campaign.path)) from e
+        line, column = campaign.marks.at(("call_script",)) if campaign.marks else (0, 0)
+        raise TemplateError(f"call_script: recipient {office.id!r}: {_explain(e)}", str(campaign.path), line,
+                            column) from e
 
 
 # --- Markdown -> neutral document ----------------------------------------------------------------
