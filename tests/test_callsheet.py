@@ -65,7 +65,7 @@ def test_numbers_dial_from_the_us(campaign: Path) -> None:
     assert "   Dial:   011 7 7212 42 02 20  (+77212420220)" in result.stdout.splitlines()
     # Monday 09:00 in Almaty is 23:00 on Sunday in New York: Monday's sheet starts with the 14:00 opening.
     assert "   When:   04:00-08:00 (their 14:00-18:00 +05)" in result.stdout.splitlines()
-    assert "           23:00-03:00 (their Tue 09:00-13:00 +05)" in result.stdout.splitlines()
+    assert "           23:00-03:00 +1 day (their Tue 09:00-13:00 +05)" in result.stdout.splitlines()
 
 
 def test_holiday_shows_office_closed_with_reason(campaign: Path) -> None:
@@ -174,3 +174,17 @@ def test_automatic_line_says_just_send(write_campaign: Callable[..., Path]) -> N
     lines = result.stdout.splitlines()
     assert lines.count("   Automatic line: just send.") == 1
     assert lines.count("   Manual line: phone first.") == 1
+
+
+def test_letters_of_one_signer_among_many(campaign: Path, tmp_path: Path) -> None:
+    signers = tmp_path / "signers.csv"
+    signers.write_text("name\nAnn Smith\nBen Jones\n", encoding="utf-8")
+    letters = tmp_path / "letters"
+    rendered = run("render", str(campaign), "--out", str(letters), "--signers", str(signers), "--recipient", "court")
+    assert rendered.exit_code == 0, rendered.output
+    result = run("callsheet", str(campaign), "--date", "2026-12-14", "--tz", "UTC", "--letters", str(letters),
+                 "--signer", "Ann Smith")
+    lines = result.stdout.splitlines()
+    assert f"   Letter: {letters / 'ann-smith' / 'court.pdf'}" in lines
+    assert (f"   Letter: {letters / 'ann-smith' / 'president'}.pdf (not rendered yet: faxcampaign render --out "
+            f"{letters} --signers FILE.csv, with 'Ann Smith' in the file)") in lines

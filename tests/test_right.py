@@ -88,3 +88,26 @@ def test_numbered_lists_print_their_periods(write_campaign: Callable[..., Path],
     assert result.exit_code == 0, result.output
     text = PdfReader(tmp_path / "out" / "court.pdf").pages[0].extract_text()
     assert "1.\nThe immediate release\n2.\nA fair trial" in text  # the number and its period, then the item
+
+
+def test_a_recipient_may_have_its_own_call_script(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(MODERN.replace('    fax: "+7 7212 42 02 20"', '    fax: "+7 7212 42 02 20"\n'
+                                                                      '    call_script: "Say \'Faksı kabul eder '
+                                                                      'misiniz?\' to {{ recipient.name }}"'))
+    result = run("callsheet", str(path), "--date", "2026-12-14", "--tz", "UTC")
+    assert "Say:    Say 'Faksı kabul eder misiniz?' to Karaganda Oblast Court" in result.stdout
+    assert 'Say "prinyat fax" to Президент' in result.stdout
+    broken = write_campaign(MODERN.replace('    fax: "+7 7212 42 02 20"', '    fax: "+7 7212 42 02 20"\n'
+                                                                        '    call_script: "{{ nope }}"'))
+    check = run("check", str(broken))
+    assert f"{broken}:21:18: error: call_script: recipient 'court': undefined variable" in check.stdout
+
+
+def test_quiet_keeps_cron_mail_empty(write_campaign: Callable[..., Path], tmp_path: Path) -> None:
+    path = write_campaign(MODERN.replace('fax: "+7 7212 42 02 20"', 'fax: "+7 3212 42 02 20"'))  # a warning
+    plan = run("plan", str(path), "--tz", "UTC", "--from", "2026-12-14", "--days", "1", "-q")
+    assert plan.exit_code == 0 and plan.stderr == ""
+    assert "warning(s)" in run("plan", str(path), "--tz", "UTC", "--from", "2026-12-14", "--days", "1").stderr
+    sheet = run("callsheet", str(path), "--tz", "UTC", "--date", "2026-12-14", "--out",
+                str(tmp_path / "s-{date}.txt"), "--quiet")
+    assert sheet.exit_code == 0 and sheet.stderr == "" and (tmp_path / "s-2026-12-14.txt").exists()

@@ -103,13 +103,22 @@ class Sheet:
         return f"Call sheet for {self.date:%a %d %b %Y}; times in {self.zone}; {numbers}."
 
 
-def _letter_path(folder: Path | None, recipient_id: str) -> str | None:
+def _letter_path(folder: Path | None, recipient_id: str, signer: str | None = None) -> str | None:
+    """The letter to send from ``folder`` (where `render --out` wrote them): DIR/<id>.pdf, or with a
+    signer, DIR/<signer>/<id>.pdf as `render --signers` lays them out."""
     if folder is None:
         return None
+    if signer:
+        from faxcampaign.letters import Signer
+
+        folder = folder / Signer(signer).slug
     for suffix in ("pdf", "tif"):
         candidate = folder / f"{recipient_id}.{suffix}"
         if candidate.exists():
             return str(candidate)
+    if signer:
+        return (f"{folder / recipient_id}.pdf (not rendered yet: faxcampaign render --out {folder.parent} "
+                f"--signers FILE.csv, with {signer!r} in the file)")
     return f"{folder / recipient_id}.pdf (not rendered yet: faxcampaign render --out {folder})"
 
 
@@ -133,7 +142,8 @@ def _logged(office: Office, zone: str, progress: Progress | None) -> str | None:
 
 
 def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, now: dt.datetime,
-          letters: Path | None = None, progress: Progress | None = None, skip_delivered: bool = False) -> Sheet:
+          letters: Path | None = None, progress: Progress | None = None, skip_delivered: bool = False,
+          letters_by: str | None = None) -> Sheet:
     """The sheet for the viewer-local ``day``: offices open that day, ordered by their first window.
 
     With ``progress`` (from the log), each row says what the log knows, suspect numbers come last, and
@@ -158,7 +168,7 @@ def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, no
             # an automatic line is just sent: no phone call, so no script
             script=render_call_script(campaign, office, signer, office_plan.windows[0].start.date())
             if office.manual else "",
-            letter=_letter_path(letters, office.id), logged=_logged(office, zone, progress),
+            letter=_letter_path(letters, office.id, letters_by), logged=_logged(office, zone, progress),
         ))
     rows.sort(key=lambda r: r.slots[0].start)
     closed = sorted((c for p in result.offices for c in p.closed), key=lambda c: c.would_open)
@@ -170,10 +180,17 @@ def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, no
 
 
 def when(slot: Slot) -> str:
-    """'03:00-07:00 (their 09:00-13:00 +06)'; their weekday too when it is another day there."""
+    """'03:00-07:00 (their 09:00-13:00 +06)'; their weekday too when it is another day there, and
+    '+1 day' after a time that falls on the next day (a window across midnight)."""
     day = f"{slot.office_start:%a} " if slot.office_start.date() != slot.start.date() else ""
-    return f"{span_text(slot.start, slot.end)} (their {day}{span_text(slot.office_start, slot.office_end)} " \
+    return f"{_span(slot.start, slot.end)} (their {day}{_span(slot.office_start, slot.office_end)} " \
            f"{offset_text(slot.office_start)})"
+
+
+def _span(start: dt.datetime, end: dt.datetime) -> str:
+    text = span_text(start, end)
+    midnight = end.hour == end.minute == 0
+    return text + " +1 day" if end.date() > start.date() and not midnight else text
 
 
 NOTHING = "Nothing to call today: no office is open."

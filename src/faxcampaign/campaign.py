@@ -204,6 +204,7 @@ class Recipient(_Model):
     timezone: TimeZone | None = None
     hours: Hours | None = None
     manual: bool | None = None
+    call_script: str | None = Field(None, description="this office's own call script, instead of the campaign's")
     closed: list[Closed] = []
     open: list[Open] = []
     context: dict[str, Any] = {}
@@ -257,6 +258,7 @@ class Campaign:
     offices: list[Office]
     findings: list[Finding]  # warnings only: a campaign with errors is never returned
     marks: _Marks | None = None  # where each value stands in the file, for findings made later (check)
+    cache: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)  # derived data
 
     def finding(self, severity: str, path: Path_, message: str) -> Finding:
         """A finding about the value at ``path`` (a YAML path), with its line and column."""

@@ -203,9 +203,10 @@ def _now(value: str | None, zone: str) -> dt.datetime:
 @click.option("--recipient", "only", multiple=True, metavar="ID", help="Only this recipient (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "ics"]), default="table",
               show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No reminder on stderr about the campaign file's warnings.")
 @log_option
 def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from: str | None,
-         now_text: str | None, only: tuple[str, ...], fmt: str, log_path: str | None) -> None:
+         now_text: str | None, only: tuple[str, ...], fmt: str, quiet: bool, log_path: str | None) -> None:
     """When each office can be reached, on your clock and theirs.
 
     Windows are grouped by the day (yours) on which they start, with the office's
@@ -228,7 +229,7 @@ def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from:
     if message and fmt != "table":
         click.echo(message, err=True)
     click.echo(FORMATTERS[fmt](result, dial_from, _progress(loaded, log_path, now)), nl=False)
-    if loaded.findings:
+    if loaded.findings and not quiet:
         click.echo(f"{campaign}: {len(loaded.findings)} warning(s); see: faxcampaign check {campaign}", err=True)
 
 
@@ -325,13 +326,17 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               help="Write here instead of stdout; {date} becomes the day, e.g. sheets/{date}.html.")
 @click.option("--letters", "letters_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Where `render --out DIR` wrote the letters; each row names its file.")
+@click.option("--signer", metavar="NAME", help="With --letters: your letters, as `render --signers` wrote them "
+              "(DIR/<your-name>/<id>.pdf).")
 @click.option("--skip-delivered", is_flag=True, help="Leave out offices the log shows delivered to today.")
+@click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr when all is well (for cron, which mails "
+              "any output).")
 @click.option("--now", "now_text", metavar="DATETIME",
               help="The time the sheet is made (your zone), for 'today' and the log's 'today'; default now.")
 @log_option
 def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | None, fmt: str,
-              pattern: str | None, letters_dir: Path | None, skip_delivered: bool, now_text: str | None,
-              log_path: str | None) -> None:
+              pattern: str | None, letters_dir: Path | None, signer: str | None, skip_delivered: bool, quiet: bool,
+              now_text: str | None, log_path: str | None) -> None:
     """Today's calls for one volunteer: whom, when on your clock, what to dial and say.
 
     Made for cron: no prompts, no colour, the same bytes for the same inputs, files
@@ -366,13 +371,14 @@ def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | 
         raise click.UsageError("--format pdf needs --out")
     loaded = load(campaign)
     progress = _progress(loaded, log_path, now)
-    sheet = build(loaded, day, zone, dial_from, now, letters_dir, progress, skip_delivered)
+    sheet = build(loaded, day, zone, dial_from, now, letters_dir, progress, skip_delivered, signer)
     result = FORMATS[fmt](sheet)
     if target is None:
         click.echo(result, nl=False)
     else:
         atomic_write(target, result)
-        click.echo(f"wrote {target}", err=True)
+        if not quiet:
+            click.echo(f"wrote {target}", err=True)
 
 
 def _volunteer(value: str | None) -> str | None:
