@@ -99,7 +99,11 @@ def test_font_coverage(write_campaign: Callable[..., Path]) -> None:
     path = write_campaign(letter=LETTER + "\n漢字\n")
     result = run("check", str(path))
     assert result.exit_code == 1
-    assert "the letter font cannot print '字' (U+5B57) '漢' (U+6F22)" in result.stdout
+    letter = path.parent / "letter.md.j2"
+    assert f"{letter}:6:1: error: the letter font cannot print '字' (U+5B57) '漢' (U+6F22)" in result.stdout
+    context = write_campaign(MODERN.replace("city: Караганды", "city: 名古屋"))
+    result = run("check", str(context))
+    assert f"{context}:15:9: error: context.city: the letter font cannot print" in result.stdout
 
 
 def test_kazakh_letters_are_covered(write_campaign: Callable[..., Path]) -> None:

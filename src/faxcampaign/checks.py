@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
-from faxcampaign.campaign import Campaign, load
+from faxcampaign.campaign import Campaign, Office, load
 from faxcampaign.errors import CampaignError, Finding, TemplateError
 
 
@@ -75,10 +76,16 @@ def check(path: str | Path, today: dt.date) -> list[Finding]:
         except TemplateError as e:
             template_findings.append(_template_finding(e, str(path)))
             continue
-        missing = [c for c in missing_glyphs(body) if c not in in_fields]  # from the template or context
-        if missing:
-            template_findings.append(Finding("error", str(campaign.letter_path), 0, 0, "", f"recipient "
-                                             f"{office.id!r}: the letter font cannot print {_shown(missing)}"))
+        blamed: dict[tuple[str, int, str], tuple[int, list[str]]] = {}  # one finding per line
+        for c in missing_glyphs(body):  # from the template or from the context
+            if c not in in_fields:
+                in_fields.add(c)
+                f = _blame(campaign, office, c)
+                column, characters = blamed.get((f.file, f.line, f.path), (f.column, []))
+                blamed[f.file, f.line, f.path] = (min(column, f.column), [*characters, c])
+        for (file, line, place), (column, characters) in blamed.items():
+            findings.append(Finding("error", file, line, column, place,
+                                    f"the letter font cannot print {_shown(characters)}"))
     return findings + _once(template_findings)
 
 
@@ -96,6 +103,35 @@ def _printed_fields(campaign: Campaign) -> list[tuple[tuple[str | int, ...], str
             ("name", r.name), ("title", r.title), ("organisation", r.organisation), ("salutation", r.salutation))]
         fields += [(place + ("address", k), line) for k, line in enumerate(r.address)]
     return fields
+
+
+def _blame(campaign: Campaign, office: Office, character: str) -> Finding:
+    """A finding at the place that holds an unprintable character: a context value, else the template."""
+    message = f"the letter font cannot print {_shown([character])}"
+    for base, data in ((("context",), campaign.data.context),
+                       (("recipients", office.index, "context"), office.recipient.context)):
+        found = _holding(data, character, base)
+        if found is not None:
+            return campaign.finding("error", found, message)
+    try:
+        lines = campaign.letter_path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    for number, line in enumerate(lines, 1):
+        if character in line:
+            return Finding("error", str(campaign.letter_path), number, line.index(character) + 1, "", message)
+    return Finding("error", str(campaign.letter_path), 1, 1, "", message)
+
+
+def _holding(data: Any, character: str, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    if isinstance(data, str):
+        return path if character in data else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found = _holding(value, character, path + (key,))
+        if found is not None:
+            return found
+    return None
 
 
 def _shown(characters: list[str]) -> str:
