@@ -85,3 +85,17 @@ def test_tick_save_import(browser: Any, write_campaign: Callable[..., Path], tmp
         ("court", "+77212420220", "busy", "Ann Smith", "import"),
         ("president", "+77172321904", "delivered", "Ann Smith", "import")]
     assert all(r["at"].startswith("20") and r["at"].endswith("Z") for r in logged)  # the moment of ticking
+
+
+def test_numbers_never_break_on_a_phone(browser: Any, write_campaign: Callable[..., Path], tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "sheet.html"
+    made = CliRunner().invoke(cli, ["callsheet", str(write_campaign()), "--date", "2026-12-14", "--tz", "Europe/London",
+                                    "--dial-from", "GB", "--format", "html", "--out", str(page)])
+    assert made.exit_code == 0, made.output
+    browser.set_window_size(360, 740)
+    browser.get(page.as_uri())
+    for link in browser.find_elements(By.CSS_SELECTOR, 'a[href^="tel:"]'):
+        rects = browser.execute_script("return arguments[0].getClientRects().length", link)
+        assert rects == 1, link.text  # one box: the number is on one line

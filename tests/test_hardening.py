@@ -176,3 +176,29 @@ def test_ghostscript_with_no_room_is_a_clear_error(write_campaign: Callable[...,
     assert "Error: cannot make the fax TIFF in " in done.stderr and "No space left on device" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out" / "court.tif").exists()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('starts: "6 Jan 2003"', ":2:9: error: starts: not a date: '6 Jan 2003'; write YYYY-MM-DD, e.g. 2003-01-06"),
+    ("starts: 2003-1-6", ":2:9: error: starts: not a date: '2003-1-6'; write YYYY-MM-DD"),
+])
+def test_dates_in_library_words_are_explained(write_campaign: Callable[..., Path], text: str, expected: str) -> None:
+    path = write_campaign("title: T\n" + text + "\n" + MODERN.split("\n", 1)[1].replace("starts: 2026-01-01\n", ""))
+    result = run("check", str(path))
+    assert expected in result.output
+
+
+@pytest.mark.parametrize("zone, hint", [
+    ("UTC+3", "a fixed offset is 'Etc/GMT-3' (the sign is turned"),
+    ("Istanbul", "did you mean 'Europe/Istanbul'?"),
+])
+def test_time_zone_hints(write_campaign: Callable[..., Path], zone: str, hint: str) -> None:
+    path = write_campaign(MODERN.replace("timezone: Asia/Almaty", f"timezone: {zone}"))
+    result = run("check", str(path))
+    assert f"defaults.timezone: unknown time zone {zone!r}; {hint}" in result.output
+
+
+def test_day_names_hint(write_campaign: Callable[..., Path]) -> None:
+    path = write_campaign(MODERN.replace("Mo-Fr 09:00-13:00", "Mon-Fri 09:00-13:00"))
+    result = run("check", str(path))
+    assert "found 'Mon'; write days with two letters: 'Mo', as in 'Mo-Fr 09:00-17:00'" in result.output

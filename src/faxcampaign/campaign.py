@@ -468,6 +468,10 @@ class _Loader:
                 self.add("error", path, f"required key {item['loc'][-1]!r} is missing")
                 continue
             message = re.sub(r"^(Value|Assertion) error, ", "", item["msg"])
+            if item["type"].startswith(("date_", "datetime_")):
+                message = f"not a date: {item.get('input')!r}; write YYYY-MM-DD, e.g. 2003-01-06"
+            elif item["type"] in ("string_type", "bool_type", "list_type", "dict_type", "model_type", "int_type"):
+                message = f"{message} (found {type(item.get('input')).__name__} {str(item.get('input'))[:40]!r})"
             if item["type"] == "too_short" and path == ("recipients",):
                 message = "a campaign needs at least one recipient"
             elif item["type"] == "too_short" and path[-1:] == ("fax",):
