@@ -83,8 +83,8 @@ def check(path: str | Path, today: dt.date) -> list[Finding]:
                 f = _blame(campaign, office, c)
                 column, characters = blamed.get((f.file, f.line, f.path), (f.column, []))
                 blamed[f.file, f.line, f.path] = (min(column, f.column), [*characters, c])
-        for (file, line, place), (column, characters) in blamed.items():
-            findings.append(Finding("error", file, line, column, place,
+        for (file, line, yaml_path), (column, characters) in blamed.items():
+            findings.append(Finding("error", file, line, column, yaml_path,
                                     f"the letter font cannot print {_shown(characters)}"))
     return findings + _once(template_findings)
 
