@@ -78,3 +78,36 @@ def zone_at_noon(now: dt.datetime) -> str:
     for hours whenever the tests run."""
     shift = (12 - now.hour + 12) % 24 - 12  # -12..11 hours ahead of UTC
     return "Etc/GMT" + (f"{-shift:+d}" if shift else "")
+
+
+@pytest.fixture(scope="session")
+def postgres():  # type: ignore[no-untyped-def]
+    """A PostgreSQL server of the tests' own (tests/pg.py); skipped here without PostgreSQL, never in CI."""
+    import importlib.util
+
+    from pg import Server, binaries
+
+    need(binaries() is not None, "PostgreSQL (apt-get install postgresql)")
+    need(importlib.util.find_spec("psycopg") is not None, "psycopg (pip install 'faxcampaign[postgresql]')")
+    import tempfile
+
+    # not under pytest's own folder, which only root may enter: the server runs as the postgres user
+    folder = Path(tempfile.mkdtemp(prefix="faxcampaign-pg-"))
+    server = Server(folder)
+    try:
+        yield server
+    finally:
+        server.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each log test runs on both backends: the default SQLite file beside the campaign, and a fresh
+    PostgreSQL database given as $FAXCAMPAIGN_LOG."""
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres")
+        monkeypatch.setenv("FAXCAMPAIGN_LOG", server.new_database())
+    else:
+        monkeypatch.delenv("FAXCAMPAIGN_LOG", raising=False)
+    return str(request.param)

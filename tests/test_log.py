@@ -36,6 +36,15 @@ def campaign(write_campaign: Callable[..., Path]) -> Path:
     return write_campaign()
 
 
+def log_exists(campaign: Path) -> bool:
+    """Whether the campaign's log (the SQLite file beside it, or $FAXCAMPAIGN_LOG's database) exists."""
+    where = os.environ.get("FAXCAMPAIGN_LOG")
+    if where is None:
+        return (campaign.parent / "campaign.log.sqlite").exists()
+    with open_log(where, "TST-1", create=False) as log:
+        return log.exists
+
+
 def history(campaign: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(run("history", str(campaign)).stdout)))
 
@@ -44,18 +53,19 @@ def status(campaign: Path, now: str = "2026-12-15T12:00") -> dict:  # type: igno
     return json.loads(run("status", str(campaign), *LONDON, "--now", now, "--format", "json").stdout)
 
 
-def test_log_records_an_attempt_beside_the_campaign(campaign: Path) -> None:
+def test_log_records_an_attempt(campaign: Path, backend: str) -> None:
     result = run("log", str(campaign), "court", "busy", "--by", "Ann", "--at", "2026-12-14T04:40", *LONDON,
                  "--note", "engaged tone")
     assert result.stderr == "recorded attempt 1: court busy on +77212420220\n"
-    assert (campaign.parent / "campaign.log.sqlite").is_file()
+    assert log_exists(campaign)
+    assert (campaign.parent / "campaign.log.sqlite").is_file() == (backend == "sqlite")  # beside the campaign
     assert history(campaign) == [{
         "entry": "1", "at": "2026-12-14T04:40:00Z", "recipient": "court", "number": "+77212420220",
         "outcome": "busy", "by": "Ann", "signer": "", "pages": "", "note": "engaged tone", "source": "manual",
         "job": "", "voided_by": "", "void_note": ""}]
 
 
-def test_number_as_written_or_e164_and_volunteer_from_the_environment(campaign: Path) -> None:
+def test_number_as_written_or_e164_and_volunteer_from_the_environment(campaign: Path, backend: str) -> None:
     run("log", str(campaign), "president", "delivered", "--number", "+7 7172 32 19 04", "--pages", "2",
         env={"FAXCAMPAIGN_VOLUNTEER": "Bob"})
     run("log", str(campaign), "president", "no-answer", "--number", "+77172321904")
@@ -68,13 +78,13 @@ def test_log_path_from_option_and_environment(campaign: Path, tmp_path: Path) ->
     run("log", str(campaign), "court", "busy", "--log", str(tmp_path / "a.sqlite"))
     run("log", str(campaign), "court", "busy", env={"FAXCAMPAIGN_LOG": str(tmp_path / "b.sqlite")})
     assert (tmp_path / "a.sqlite").is_file() and (tmp_path / "b.sqlite").is_file()
-    assert not (campaign.parent / "campaign.log.sqlite").exists()
+    assert not log_exists(campaign)
     assert len(history(campaign)) == 0
     assert len(list(csv.reader(io.StringIO(run("history", str(campaign), "--log", str(tmp_path / "a.sqlite"))
                                          .stdout)))) == 2
 
 
-def test_bad_recipient_outcome_and_number(campaign: Path) -> None:
+def test_bad_recipient_outcome_and_number(campaign: Path, backend: str) -> None:
     result = run("log", str(campaign), "curt", "busy", ok=False)
     assert result.exit_code == 1
     assert "no recipient 'curt' in the campaign; did you mean 'court'?" in result.stderr
@@ -85,10 +95,10 @@ def test_bad_recipient_outcome_and_number(campaign: Path) -> None:
     result = run("log", str(campaign), "court", "busy", "--number", "+77172321904", ok=False)
     assert result.exit_code == 1
     assert "'+77172321904' is not a number of 'court'; its numbers are: +77212420220" in result.stderr
-    assert not (campaign.parent / "campaign.log.sqlite").exists()
+    assert not log_exists(campaign)
 
 
-def test_void_marks_the_attempt_and_status_leaves_it_out(campaign: Path) -> None:
+def test_void_marks_the_attempt_and_status_leaves_it_out(campaign: Path, backend: str) -> None:
     run("log", str(campaign), "court", "delivered", "--at", "2026-12-15T05:00", *LONDON)
     assert status(campaign)["totals"]["deliveries"] == 1
     run("log", str(campaign), "--void", "1", "--note", "it was the akimat")
@@ -144,8 +154,8 @@ def test_an_older_log_is_migrated_and_keeps_its_rows(campaign: Path, tmp_path: P
     db = sqlite3.connect(path)
     for statement in MIGRATIONS[0]:
         db.execute(statement.format(serial="INTEGER PRIMARY KEY"))
-    db.execute("INSERT INTO attempt (campaign, at, recipient, number, outcome, source, recorded) VALUES "
-               "('TST-1', '2026-12-14T05:00:00Z', 'court', '+77212420220', 'delivered', 'manual', "
+    db.execute("INSERT INTO attempt (campaign, at, recipient, number, outcome, source, key, recorded) VALUES "
+               "('TST-1', '2026-12-14T05:00:00Z', 'court', '+77212420220', 'delivered', 'manual', 'k1', "
                "'2026-12-14T05:00:00Z')")
     db.execute("PRAGMA application_id = 1178687555")
     db.execute("PRAGMA user_version = 1")
@@ -173,8 +183,10 @@ def _writer(args: tuple[str, int]) -> int:
     return n
 
 
-def test_eight_processes_writing_at_once_lose_nothing(campaign: Path, tmp_path: Path) -> None:
-    where = str(tmp_path / "shared.sqlite")
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_eight_processes_writing_at_once_lose_nothing(campaign: Path, tmp_path: Path, kind: str,
+                                                      request: pytest.FixtureRequest) -> None:
+    where = str(tmp_path / "shared.sqlite") if kind == "sqlite" else request.getfixturevalue("postgres").new_database()
     with multiprocessing.get_context("spawn").Pool(8) as pool:
         assert sorted(pool.map(_writer, [(where, n) for n in range(8)])) == list(range(8))
     with open_log(where, "TST-1", create=False) as log:
@@ -183,7 +195,7 @@ def test_eight_processes_writing_at_once_lose_nothing(campaign: Path, tmp_path: 
     assert len({(e.attempt.volunteer, e.attempt.note) for e in entries}) == 1600
 
 
-def test_status_orders_unreached_first_and_counts_today_in_the_office_clock(campaign: Path) -> None:
+def test_status_orders_unreached_first_and_counts_today_in_the_office_clock(campaign: Path, backend: str) -> None:
     # 23:30 London on the 14th is 04:30 on the 15th in Almaty (+05): the court's "today" is the 15th
     run("log", str(campaign), "court", "delivered", "--at", "2026-12-14T23:30", *LONDON, "--by", "Ann")
     run("log", str(campaign), "court", "delivered", "--at", "2026-12-14T04:00", *LONDON)
@@ -203,7 +215,7 @@ def test_status_orders_unreached_first_and_counts_today_in_the_office_clock(camp
     assert "last delivery: Tue 15 Dec 04:30 their time (+05), Mon 23:30 yours" in table
 
 
-def test_suspect_numbers(campaign: Path) -> None:
+def test_suspect_numbers(campaign: Path, backend: str) -> None:
     def log(outcome: str, at: str) -> None:
         run("log", str(campaign), "court", outcome, "--at", at, *LONDON)
 
@@ -221,7 +233,7 @@ def test_suspect_numbers(campaign: Path) -> None:
     assert number["suspect"] is False and number["consecutive_failures"] == 0
 
 
-def test_callsheet_reads_the_log_and_lists_suspect_numbers_last(campaign: Path) -> None:
+def test_callsheet_reads_the_log_and_lists_suspect_numbers_last(campaign: Path, backend: str) -> None:
     sheet = ["callsheet", str(campaign), "--date", "2026-12-18", *LONDON, "--dial-from", "GB",
              "--now", "2026-12-18T06:00"]
     before = run(*sheet).stdout
@@ -240,7 +252,7 @@ def test_callsheet_reads_the_log_and_lists_suspect_numbers_last(campaign: Path) 
     assert "Karaganda Oblast Court" not in skipped and "Президент" in skipped
 
 
-def test_renamed_recipient_keeps_its_rows_under_the_old_id(write_campaign: Callable[..., Path]) -> None:
+def test_renamed_recipient_keeps_its_rows_under_the_old_id(write_campaign: Callable[..., Path], backend: str) -> None:
     path = write_campaign()
     run("log", str(path), "court", "delivered", "--at", "2026-12-14T05:00", *LONDON)
     write_campaign(MODERN.replace("id: court", "id: oblast-court"))
@@ -256,7 +268,7 @@ def sheet_csv(campaign: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(out)))
 
 
-def test_import_a_filled_in_call_sheet_once(campaign: Path, tmp_path: Path) -> None:
+def test_import_a_filled_in_call_sheet_once(campaign: Path, tmp_path: Path, backend: str) -> None:
     rows = sheet_csv(campaign)
     header = rows[0]
     court = next(r for r in rows if r[1] == "court")
@@ -279,14 +291,14 @@ def test_import_a_filled_in_call_sheet_once(campaign: Path, tmp_path: Path) -> N
     assert got[1]["note"] == "'=HYPERLINK(\"x\")"  # history's CSV does not pass a formula on
 
 
-def test_import_semicolon_csv(campaign: Path, tmp_path: Path) -> None:
+def test_import_semicolon_csv(campaign: Path, tmp_path: Path, backend: str) -> None:
     filled = tmp_path / "back.csv"
     filled.write_text("id;e164;outcome;at\ncourt;+77212420220;busy;2026-12-14T09:40+05:00\n", encoding="utf-8")
     run("log", str(campaign), "--import", str(filled))
     assert history(campaign)[0]["at"] == "2026-12-14T04:40:00Z"
 
 
-def test_import_with_bad_rows_records_nothing_and_names_each_line(campaign: Path, tmp_path: Path) -> None:
+def test_import_with_bad_rows_records_nothing_and_names_each_line(campaign: Path, tmp_path: Path, backend: str) -> None:
     filled = tmp_path / "back.csv"
     filled.write_text(textwrap.dedent("""\
         id,e164,outcome,at,pages
@@ -309,7 +321,7 @@ def test_import_with_bad_rows_records_nothing_and_names_each_line(campaign: Path
         f"{filled}:6: error: no time: fill in 'at'",
         f"{filled}:7: error: pages must be a whole number: 'two'",
     ]
-    assert not (campaign.parent / "campaign.log.sqlite").exists()
+    assert not log_exists(campaign)
 
 
 KILLER = """
@@ -337,7 +349,7 @@ def test_an_import_killed_halfway_leaves_the_log_as_it_was(campaign: Path, tmp_p
     assert os.path.getsize(where) > 0
 
 
-def test_history_json(campaign: Path) -> None:
+def test_history_json(campaign: Path, backend: str) -> None:
     run("log", str(campaign), "court", "partial", "--pages", "1", "--at", "2026-12-14T05:00", *LONDON)
     doc = json.loads(run("history", str(campaign), "--format", "json").stdout)
     assert doc == [{"entry": 1, "at": "2026-12-14T05:00:00Z", "recipient": "court", "number": "+77212420220",
@@ -345,11 +357,11 @@ def test_history_json(campaign: Path) -> None:
                     "job": None, "voided_by": None, "void_note": None}]
 
 
-def test_no_log_reads_as_empty_and_creates_nothing(campaign: Path) -> None:
+def test_no_log_reads_as_empty_and_creates_nothing(campaign: Path, backend: str) -> None:
     doc = status(campaign)
     assert doc["totals"] == {"offices": 2, "reached": 0, "deliveries": 0}
     assert run("history", str(campaign)).stdout.startswith("entry,at,")
-    assert not (campaign.parent / "campaign.log.sqlite").exists()
+    assert not log_exists(campaign)
 
 
 def test_the_roster_cache_follows_every_change_to_the_campaign_file(write_campaign: Callable[..., Path]) -> None:
@@ -367,7 +379,7 @@ def test_the_roster_cache_follows_every_change_to_the_campaign_file(write_campai
     assert len(history(write_campaign())) == 2
 
 
-def test_plan_reads_the_log_when_there_is_one(campaign: Path) -> None:
+def test_plan_reads_the_log_when_there_is_one(campaign: Path, backend: str) -> None:
     args = ["plan", str(campaign), "--from", "2026-12-14", "--days", "1", *LONDON, "--now", "2026-12-14T05:00"]
     assert "Log:" not in run(*args).stdout
     assert "log" not in json.loads(run(*args, "--format", "json").stdout)["recipients"][0]

@@ -143,10 +143,20 @@ def viewer_options(func: Any) -> Any:
     return func
 
 
+def _log_place(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from faxcampaign.log import has_password
+
+    from_environment = value == os.environ.get("FAXCAMPAIGN_LOG")  # not on the command line
+    if value and has_password(value) and not from_environment:
+        click.echo("warning: a password in --log is visible to every user of this machine (ps, shell history); "
+                   "put it in PGPASSWORD or ~/.pgpass instead", err=True)
+    return value
+
+
 def log_option(func: Any) -> Any:
-    return click.option("--log", "log_path", envvar="FAXCAMPAIGN_LOG", metavar="PATH",
-                        help="The outcome log; default CAMPAIGN's name with .log.sqlite, beside it "
-                             "(or $FAXCAMPAIGN_LOG).")(func)
+    return click.option("--log", "log_path", envvar="FAXCAMPAIGN_LOG", metavar="PATH|URL", callback=_log_place,
+                        help="The outcome log: a SQLite file, or postgresql://user@host/db for a team; default "
+                             "CAMPAIGN's name with .log.sqlite, beside it (or $FAXCAMPAIGN_LOG).")(func)
 
 
 def _progress(loaded: Any, log_path: str | None, now: dt.datetime) -> Any:
@@ -682,6 +692,36 @@ def cancel_command(campaign: Path, via: str, only: tuple[str, ...], log_path: st
         click.echo(f"{job.recipient}: cancelled job {job.job}")
     if not removed:
         click.echo("no queued jobs", err=True)
+
+
+@cli.command("log-copy")
+@click.argument("campaign", type=CAMPAIGN)
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+def log_copy(campaign: Path, source: str, target: str) -> None:
+    """Copy a campaign's log from one place to another: a SQLite file to a team's
+    PostgreSQL database, or back. Running it again copies nothing twice.
+
+    \b
+    Example:
+      faxcampaign log-copy campaign.yaml campaign.log.sqlite postgresql://ann@db.example.org/campaigns
+      faxcampaign log-copy campaign.yaml postgresql:///campaigns backup.sqlite
+    """
+    from faxcampaign.log import LogError, copy_log, has_password, open_log, public
+    from faxcampaign.roster import Roster
+
+    for place in (source, target):
+        if has_password(place):
+            click.echo("warning: a password on the command line is visible to every user of this machine; "
+                       "put it in PGPASSWORD or ~/.pgpass instead", err=True)
+    key = Roster.of(_load_with(campaign, ())).key
+    with open_log(source, key, create=False) as src:
+        if not src.exists:
+            raise LogError(f"{public(source)}: there is no log to copy")
+        with open_log(target, key, create=True) as dst:
+            attempts, voids, jobs = copy_log(src, dst)
+    click.echo(f"copied {attempts} attempt(s), {voids} void(s) and {jobs} job(s) of {key} from {public(source)} to "
+               f"{public(target)}", err=True)
 
 
 @cli.command()

@@ -2,8 +2,7 @@
 results turned into the log's attempts.
 
 Only automatic lines (`manual: false`) are sent; manual lines are listed with a pointer to `callsheet`.
-A `send` run holds an exclusive lock on the log file (flock, which SQLite's own locks do not touch), so
-two runs at once submit each letter once.
+A `send` run holds the log's exclusive lock (`Log.exclusive`), so two runs at once submit each letter once.
 """
 
 from __future__ import annotations
@@ -11,8 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import fcntl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from faxcampaign import clock
 from faxcampaign.campaign import Campaign, Office
@@ -49,17 +47,6 @@ def ident(backend: Backend) -> str:
 def tag(campaign: Campaign, office_id: str, signer: Signer) -> str:
     key = campaign.data.reference or campaign.data.title
     return f"faxcampaign {key[:40]} {office_id} {signer.slug}"[:120].replace('"', "'")
-
-
-@contextlib.contextmanager
-def exclusive(log: Log) -> Iterator[None]:
-    """One send run at a time per log."""
-    with open(log.where, "rb") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def dialable(office: Office, progress: Progress | None, allow_invalid: bool) -> tuple[list[str], str | None]:
@@ -128,7 +115,7 @@ def send(campaign: Campaign, backend: Backend, log: Log, progress: Progress | No
     manual = [o for o in chosen if o.manual]
     automatic = [o for o in chosen if not o.manual]
     by_name = {s.name: s for s in signers}
-    lock = contextlib.nullcontext() if dry_run or not log.exists else exclusive(log)
+    lock = contextlib.nullcontext() if dry_run else log.exclusive()
     planned: list[Planned] = []
     skipped: list[tuple[Office, str]] = []
     with lock:
