@@ -79,7 +79,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), env=env)
 
 
-def test_letters_go_to_the_gateway_as_pdf_from_the_signer(gateway: tuple[Gateway, int], tmp_path: Path) -> None:
+def test_letters_go_to_the_gateway_as_pdf_from_the_signer(gateway: tuple[Gateway, int], tmp_path: Path,
+                                                          backend: str) -> None:
     handler, port = gateway
     path = campaign(tmp_path)
     result = run("send", str(path), "--via", f"smtp://127.0.0.1:{port}", "--signer", "Ann Smith",

@@ -14,7 +14,6 @@ and several volunteers can write at once; `send` runs are serialised with `Log.e
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -22,7 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from faxcampaign.errors import FaxCampaignError
 from faxcampaign.outcomes import GOT_THROUGH
@@ -36,8 +35,7 @@ class LogError(FaxCampaignError):
     """The log cannot be opened, read or written; nothing was changed."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     """One attempt to get a letter to one number, as recorded."""
 
     at: dt.datetime  # aware; stored as UTC
@@ -53,16 +51,14 @@ class Attempt:
     key: str | None = None  # unique: recording the same key twice records it once (a random one if None)
 
 
-@dataclasses.dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     id: int
     attempt: Attempt
     voided_by: int | None = None
     void_note: str | None = None
 
 
-@dataclasses.dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     """The log of one campaign, counted (voided attempts left out); times are UTC text."""
 
     counts: list[tuple[str, str, int, str]]  # recipient, outcome, attempts, latest
@@ -74,8 +70,7 @@ class Summary:
     delivered_since: list[tuple[str, str]]  # recipient, at
 
 
-@dataclasses.dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """A fax job handed to a sending backend (the send issue's table; see migration 2)."""
 
     backend: str
@@ -106,8 +101,7 @@ def row_key(*parts: object) -> str:
 # --- schema --------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Dialect:
+class Dialect(NamedTuple):
     """What differs between the SQL of SQLite and PostgreSQL."""
 
     name: str
@@ -460,6 +454,8 @@ def copy_log(source: Log, target: Log) -> tuple[int, int, int]:
         for row in ends:
             db.execute(sql("INSERT INTO job_end (backend, job, state, recorded) VALUES (?, ?, ?, ?) ON CONFLICT "
                            "(backend, job) DO NOTHING"), row)
+    if target.dialect is POSTGRES and copied[0]:
+        target._db.execute("ANALYZE attempt")  # fresh statistics after a bulk copy: the planner needs them
     return copied[0], copied[1], copied[2]
 
 

@@ -10,13 +10,12 @@ every check.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from faxcampaign import __version__
 
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
 MAX_CAMPAIGN_BYTES = 50_000_000
 
 
-@dataclasses.dataclass(frozen=True)
-class RosterOffice:
+class RosterOffice(NamedTuple):
     id: str
     name: str
     timezone: str
@@ -36,8 +34,7 @@ class RosterOffice:
     written: tuple[str, ...]  # the numbers as the campaign file writes them
 
 
-@dataclasses.dataclass(frozen=True)
-class Roster:
+class Roster(NamedTuple):
     key: str  # keeps campaigns apart in a shared log: the reference, or else the title
     title: str
     reference: str | None
@@ -54,8 +51,9 @@ class Roster:
         )
 
     def to_json(self) -> str:
-        document = dataclasses.asdict(self)
+        document: dict[str, Any] = self._asdict()
         document["deadline"] = self.deadline.isoformat() if self.deadline else None
+        document["offices"] = [o._asdict() for o in self.offices]
         return json.dumps(document, ensure_ascii=False, sort_keys=True)
 
     @classmethod
