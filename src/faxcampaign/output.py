@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from faxcampaign import clock
 from faxcampaign.formats import offset_text, span_text, spreadsheet_safe
 from faxcampaign.numbers import dial
-from faxcampaign.schedule import ClosedDay, Plan, Window
+from faxcampaign.schedule import ClosedDay, OfficePlan, Plan, Viewed, Window
 
 if TYPE_CHECKING:
     from faxcampaign.progress import Progress
@@ -47,22 +47,26 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
         return "\n".join([*out, "", message]) + "\n"
     from faxcampaign.schedule import never_open
 
-    idle = [p.office for p in plan.offices if not p.windows and not p.closed]
+    idle = [p.office for p in plan.offices if not p.days.spans and not p.days.closed]
     never = never_open(plan.campaign, idle, plan.first) if idle else []
     if never:
         out += textwrap.wrap("Never open before the deadline (see faxcampaign check): "
                              + ", ".join(o.name for o in never) + ".", WIDTH, subsequent_indent="  ")
-    timeline = plan.timeline()
-    upcoming = [w for w, _, _ in timeline if w.start > plan.now]
-    following = upcoming[0] if upcoming and not any(w.contains(plan.now) for w, _, _ in timeline) else None
-    last = plan.last_chances()
+    slots = plan.slots()
+    now = plan.now.timestamp()
+    following = None
+    if not any(v.at <= now < v.until for _, _, v in slots):
+        following = next(((p, i) for p, i, v in slots if v.at > now), None)
     closed = sorted((c for p in plan.offices for c in p.closed), key=lambda c: (c.would_open, c.office.id))
-    by_day: dict[dt.date, list[tuple[Window, dt.datetime, dt.datetime]]] = {}
-    for w, start, end in timeline:
-        by_day.setdefault(start.date(), []).append((w, start, end))
+    by_day: dict[dt.date, list[tuple[OfficePlan, int, Viewed]]] = {}
+    for slot in slots:
+        by_day.setdefault(slot[2].start.date(), []).append(slot)
     shut_by_day: dict[dt.date, list[ClosedDay]] = {}
     for c in closed:
         shut_by_day.setdefault(clock.local_date(c.would_open, plan.viewer_zone), []).append(c)
+    # Text shared by offices with one calendar, and by each office's windows, made once.
+    spans: dict[tuple[int, int], tuple[str, str]] = {}
+    offices: dict[int, tuple[str, str, list[str]]] = {}
     for offset in range(plan.days):
         day = plan.first + dt.timedelta(days=offset)
         todays = by_day.get(day, [])
@@ -70,26 +74,41 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
         out += ["", f"{day:%a %d %b %Y}"]
         if not todays and not shut:
             out.append("  no office open")
-        for w, start, end in todays:
+        for p, i, v in todays:
+            key = (id(p.days), i)
+            texts = spans.get(key)
+            if texts is None:
+                start, end = p.days.spans[i]
+                texts = spans[key] = (span_text(v.start, v.end),
+                                      f"{start:%a} {span_text(start, end)} {offset_text(start)}")
+            viewer, local = texts
+            office = p.office
+            person = offices.get(id(p))
+            if person is None:
+                first, *others = [dial(n, dial_from) for n in office.fax]
+                person = offices[id(p)] = (_fitted(office.name, ""), first, others)
+            name, first, others = person
             marks = []
-            if w.contains(plan.now):
+            if v.at <= now < v.until:
                 marks.append("OPEN NOW")
-            if w is following:
+            if following is not None and following[0] is p and following[1] == i:
                 marks.append("NEXT")
-            if w in last:
+            if p.days.last is not None and p.days.spans[i] == p.days.last:
                 marks.append("LAST CHANCE")
             mark = ("  " + ", ".join(marks)) if marks else ""
-            name_width = WIDTH - 15 - len(mark)
-            name = w.office.name if len(w.office.name) <= name_width else w.office.name[: name_width - 1] + "…"
-            out.append(f"  {span_text(start, end)}  {name}{mark}")
-            local = f"{w.start:%a} {span_text(w.start, w.end)} {offset_text(w.start)}"
-            first, *others = [dial(n, dial_from) for n in w.office.fax]
+            out.append(f"  {viewer}  {_fitted(office.name, mark) if mark else name}{mark}")
             out.append(f"{'':15}local {local}; fax {first}")
             out += [f"{'':15}{'or':>{len(local) + 11}} {n}" for n in others]
         for c in shut:
             out += textwrap.wrap(f"closed  {c.office.name}: {c.reason} ({c.date:%a %d %b} local)", WIDTH,
                                  initial_indent="  ", subsequent_indent=" " * 10)
     return "\n".join(out) + "\n"
+
+
+def _fitted(name: str, mark: str) -> str:
+    """The office's name, cut with '…' to fit the line beside ``mark``."""
+    width = WIDTH - 15 - len(mark)
+    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 def plan_document(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> dict[str, Any]:
@@ -149,15 +168,32 @@ CSV_COLUMNS = ["id", "name", "office_start", "office_end", "viewer_start", "view
 
 
 def as_csv(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
+    """One row per window. The cells an office's rows share, and those its calendar's windows share,
+    are written once and joined (each cell is quoted on its own, so the bytes are the same)."""
+    spans: dict[tuple[int, int], str] = {}
+    offices: dict[int, tuple[str, str]] = {}
+    lines = [_csv_cells(CSV_COLUMNS)]
+    for p, i, v in plan.slots():
+        key = (id(p.days), i)
+        times = spans.get(key)
+        if times is None:
+            start, end = p.days.spans[i]
+            times = spans[key] = _csv_cells([start.isoformat(), end.isoformat(), v.start.isoformat(),
+                                             v.end.isoformat()])
+        person = offices.get(id(p))
+        if person is None:
+            office = p.office
+            person = offices[id(p)] = (_csv_cells([office.id, spreadsheet_safe(office.name)]),
+                                       _csv_cells(["; ".join(office.fax),
+                                                   "; ".join(dial(n, dial_from) for n in office.fax)]))
+        lines.append(f"{person[0]},{times},{person[1]}")
+    return "\n".join(lines) + "\n"
+
+
+def _csv_cells(cells: list[str]) -> str:
+    """Cells as one CSV line would write them (without the line end)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for w, start, end in plan.timeline():
-        writer.writerow([
-            w.office.id, spreadsheet_safe(w.office.name), w.start.isoformat(), w.end.isoformat(), start.isoformat(),
-            end.isoformat(),
-            "; ".join(w.office.fax), "; ".join(dial(n, dial_from) for n in w.office.fax),
-        ])
+    csv.writer(buffer, lineterminator="").writerow(cells)
     return buffer.getvalue()
 
 

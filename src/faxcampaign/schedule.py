@@ -24,7 +24,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import heapq
+import itertools
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from faxcampaign import clock
 from faxcampaign.campaign import Campaign, Office
@@ -85,6 +88,15 @@ class OfficePlan:
         return Window(self.office, *self.days.last) if self.days.last else None
 
 
+class Viewed(NamedTuple):
+    """A span on the viewer's clock, with its instants as timestamps for quick comparison."""
+
+    at: float
+    until: float
+    start: dt.datetime
+    end: dt.datetime
+
+
 @dataclasses.dataclass
 class Plan:
     campaign: Campaign
@@ -108,18 +120,38 @@ class Plan:
 
     def timeline(self) -> list[tuple[Window, dt.datetime, dt.datetime]]:
         """Every window with its start and end on the viewer's clock, in order of start (then of the
-        campaign file). Offices that share a calendar share the conversions."""
+        campaign file)."""
+        return [(p.windows[i], v.start, v.end) for p, i, v in self.slots()]
+
+    def slots(self) -> list[tuple[OfficePlan, int, Viewed]]:
+        """(office plan, index of its span, that span on the viewer's clock) for every window, in order of
+        start (then of the campaign file), without building a Window for each: offices that share a
+        calendar share its spans and their conversions, which is what makes big plans quick."""
         zone = self.viewer_zone
-        viewed: dict[int, list[tuple[float, dt.datetime, dt.datetime]]] = {}
-        rows: list[tuple[float, Window, dt.datetime, dt.datetime]] = []
-        for p in self.offices:
-            if id(p.days) not in viewed:
-                viewed[id(p.days)] = [(s.timestamp(), clock.convert(s, zone), clock.convert(e, zone))
-                                      for s, e in p.days.spans]
-            for w, (at, start, end) in zip(p.windows, viewed[id(p.days)], strict=True):
-                rows.append((at, w, start, end))
-        rows.sort(key=lambda row: row[0])  # stable: the campaign's order among equal starts
-        return [(w, start, end) for _, w, start, end in rows]
+        calendars: dict[int, tuple[list[Viewed], list[int], list[OfficePlan]]] = {}
+        for order, p in enumerate(self.offices):
+            if id(p.days) not in calendars:
+                calendars[id(p.days)] = ([Viewed(s.timestamp(), e.timestamp(), clock.convert(s, zone),
+                                                 clock.convert(e, zone)) for s, e in p.days.spans], [], [])
+            calendars[id(p.days)][1].append(order)
+            calendars[id(p.days)][2].append(p)
+        # Few distinct calendars: order their spans, then give each span's offices in the campaign's order
+        # (offices of several calendars whose spans start together are merged by that order).
+        starts: dict[float, list[tuple[list[int], list[OfficePlan], int, Viewed]]] = {}
+        for spans, orders, plans in calendars.values():
+            for i, v in enumerate(spans):
+                starts.setdefault(v.at, []).append((orders, plans, i, v))
+        result: list[tuple[OfficePlan, int, Viewed]] = []
+        for at in sorted(starts):
+            group = starts[at]
+            if len(group) == 1:
+                _, plans, i, v = group[0]
+                result.extend(zip(plans, itertools.repeat(i), itertools.repeat(v), strict=False))
+            else:
+                merged = heapq.merge(*(zip(orders, plans, itertools.repeat(i), itertools.repeat(v), strict=False)
+                                       for orders, plans, i, v in group), key=lambda row: row[0])
+                result.extend((p, i, v) for _, p, i, v in merged)
+        return result
 
     def before_campaign(self) -> bool:
         starts = self.campaign.data.starts
