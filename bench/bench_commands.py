@@ -12,6 +12,7 @@ beside baselines measured in the same run (`python -c "import click"`, `faxcampa
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -25,9 +26,13 @@ from bench_plan import generate  # noqa: E402
 FAX = [sys.executable, "-m", "faxcampaign"]
 
 
+# As pip leaves an installed package: with compiled bytecode (this machine's environment may turn it off).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=ENV)
     return time.perf_counter() - start
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import subprocess
@@ -26,10 +27,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from bench_plan import generate  # noqa: E402
 
+# As pip leaves an installed package: with compiled bytecode (this machine's environment may turn it off).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=cwd)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=cwd, env=ENV)
     return time.perf_counter() - start
 
 

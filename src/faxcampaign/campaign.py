@@ -537,7 +537,7 @@ class _Loader:
     def check_letter(self, name: str) -> None:
         """The letter must be a file inside the campaign's folder, symlinks followed: a campaign from a
         stranger may not print the organiser's own files into a fax."""
-        from faxcampaign.sandbox import is_inside
+        from faxcampaign.files import is_inside
 
         folder = self.path.parent
         letter = folder / name

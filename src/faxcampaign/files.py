@@ -48,3 +48,11 @@ def dated_path(pattern: str, day: dt.date) -> Path:
     if "{" in rest or "}" in rest:
         raise ValueError(f"{pattern!r}: the only placeholder is {{date}}")
     return Path(pattern.replace("{date}", day.isoformat()))
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, resolved with every symlink followed, lies inside ``root`` (resolved)."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a name too long
+        return False

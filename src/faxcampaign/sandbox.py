@@ -29,6 +29,8 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
+from faxcampaign.files import is_inside
+
 MAX_OUTPUT = 1_000_000
 MAX_SECONDS = 2.0
 MAX_RANGE = 100_000
@@ -133,12 +135,6 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
-def is_inside(path: Path, root: Path) -> bool:
-    """Whether ``path``, resolved with every symlink followed, lies inside ``root`` (resolved)."""
-    try:
-        return path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a name too long
-        return False
 
 
 @functools.lru_cache(maxsize=8)
