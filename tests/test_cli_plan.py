@@ -178,3 +178,66 @@ def test_json_is_the_plain_encoding_of_the_document(write_campaign: Callable[...
     p = plan(campaign, dt.date(2026, 12, 1), 31, "Asia/Almaty", dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
     assert as_json(p, "GB") == json.dumps(plan_document(p, "GB"), indent=2, ensure_ascii=False) + "\n"
     assert json.loads(as_json(p, None))["recipients"][0]["name"] == 'Court \x00 "windows-" ]'
+
+
+def reference_ics(plan, dial_from):  # type: ignore[no-untyped-def]
+    """The calendar built event by event with icalendar's object model, as faxcampaign once wrote it."""
+    import icalendar
+
+    from faxcampaign import clock, letters
+    from faxcampaign.numbers import dial
+    from faxcampaign.output import one_line
+
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//faxcampaign//plan//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", one_line(plan.campaign.data.title))
+    stamp = clock.convert(plan.now, "UTC").replace(microsecond=0)
+    signer = letters.default_signer(plan.campaign)
+    for w in plan.windows():
+        office = w.office
+        script = letters.render_call_script(plan.campaign, office, signer, w.start.date())
+        description = "Fax: " + "\n".join(f"{dial(n, dial_from)} ({n})" for n in office.fax)
+        description += "\nManual line: phone first." if office.manual else ""
+        description += f"\n{script}" if script else ""
+        event = icalendar.Event()
+        key = plan.campaign.data.reference or plan.campaign.path.stem
+        event.add("uid", f"{key}-{office.id}-{clock.convert(w.start, 'UTC'):%Y%m%dT%H%MZ}@faxcampaign"
+                  .replace(" ", "-"))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", w.start)
+        event.add("dtend", w.end)
+        event.add("summary", one_line(f"Fax {office.name}"))
+        event.add("description", "\n".join(description.splitlines()))
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical().decode("utf-8")
+
+
+def test_ics_is_what_icalendar_would_write_event_by_event(write_campaign: Callable[..., Path]) -> None:
+    """The quick writer keeps icalendar's bytes: zones (UTC, Etc/UTC, Etc/GMT-3, summer time), escaping
+    of , ; \\ and newlines, folding of long and non-ASCII lines."""
+    import datetime as dt
+
+    from faxcampaign import clock
+    from faxcampaign.campaign import load
+    from faxcampaign.output import as_ics
+    from faxcampaign.schedule import plan
+
+    path = write_campaign("""\
+        title: "Odd, title; with \\\\ and\\nbreaks"
+        reference: ODD 1
+        letter: letter.md.j2
+        call_script: "Say, hello; to {{ recipient.name }}: Примите факс, пожалуйста — a long line that must fold"
+        defaults: {hours: "Mo-Su 09:00-17:00"}
+        recipients:
+          - {id: a, name: "A, utc", timezone: UTC, fax: "+44 20 7946 0000"}
+          - {id: b, name: "B", timezone: Etc/GMT-3, fax: "+44 20 7946 0001", manual: false}
+          - {id: c, name: "C ny", timezone: America/New_York, fax: ["+1 212 736 5000", "+1 212 736 5001"]}
+          - {id: d, name: "D", timezone: Etc/UTC, fax: "+44 20 7946 0003"}
+          - {id: e, name: "Президент", timezone: Asia/Almaty, fax: "+7 7212 42 02 20"}
+        """)
+    campaign = load(path)
+    for first in (dt.date(2027, 3, 10), dt.date(2024, 2, 27)):
+        result = plan(campaign, first, 6, "Europe/London", clock.parse_instant("2026-12-03T10:00:07", "UTC"))
+        assert as_ics(result, "GB") == reference_ics(result, "GB")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import secrets
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from faxcampaign import clock
 from faxcampaign.formats import offset_text, span_text, spreadsheet_safe
 from faxcampaign.numbers import dial
-from faxcampaign.schedule import ClosedDay, OfficePlan, Plan, Viewed, Window
+from faxcampaign.schedule import ClosedDay, OfficePlan, Plan, Viewed
 
 if TYPE_CHECKING:
     from faxcampaign.progress import Progress
@@ -202,45 +203,74 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _uid(plan: Plan, w: Window) -> str:
-    campaign = plan.campaign.data.reference or plan.campaign.path.stem
-    utc = clock.convert(w.start, "UTC")
-    return f"{campaign}-{w.office.id}-{utc:%Y%m%dT%H%MZ}@faxcampaign".replace(" ", "-")
-
-
 def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
+    """The plan as iCalendar. icalendar writes the calendar's head and time zones; the events are
+    written here with icalendar's own escaping and folding, and the text an office's (or a calendar's)
+    events share is made once, so that a plan of 200,000 windows takes seconds, not minutes. The bytes are
+    those icalendar would write for the same events (tested)."""
     import icalendar
+    from icalendar.parser import escape_char, foldline
 
     from faxcampaign import letters
 
+    slots = plan.slots()
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//faxcampaign//plan//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", one_line(plan.campaign.data.title))
-    stamp = clock.convert(plan.now, "UTC").replace(microsecond=0)
-    signer = letters.default_signer(plan.campaign)
-    scripts: dict[str, str] = {}
-    for w in plan.windows():
-        office = w.office
-        if office.id not in scripts:
-            scripts[office.id] = letters.render_call_script(plan.campaign, office, signer, w.start.date())
-        numbers = "\n".join(f"{dial(n, dial_from)} ({n})" for n in office.fax)
-        description = f"Fax: {numbers}"
-        if office.manual:
-            description += "\nManual line: phone first."
-        if scripts[office.id]:
-            description += "\n" + scripts[office.id]
-        event = icalendar.Event()
-        event.add("uid", _uid(plan, w))
-        event.add("dtstamp", stamp)
-        event.add("dtstart", w.start)
-        event.add("dtend", w.end)
-        event.add("summary", one_line(f"Fax {office.name}"))
-        event.add("description", "\n".join(description.splitlines()))
-        calendar.add_component(event)
+    zones: dict[str, dt.datetime] = {}
+    for p, i, _ in slots:
+        zones.setdefault(p.office.timezone, p.days.spans[i][0])
+    for start in zones.values():  # one stand-in event per zone tells icalendar which VTIMEZONEs to write
+        stand_in = icalendar.Event()
+        stand_in.add("dtstart", start)
+        calendar.add_component(stand_in)
     calendar.add_missing_timezones()
-    ical: bytes = calendar.to_ical()
-    return ical.decode("utf-8")
+    head = calendar.to_ical().decode("utf-8")
+    head = head[: head.index("BEGIN:VEVENT")] if "BEGIN:VEVENT" in head else head[: head.index("END:VCALENDAR")]
+    stamp = f"DTSTAMP:{clock.convert(plan.now, 'UTC'):%Y%m%dT%H%M%SZ}"
+    key = plan.campaign.data.reference or plan.campaign.path.stem
+    signer = letters.default_signer(plan.campaign)
+    offices: dict[int, tuple[str, str]] = {}
+    times: dict[tuple[int, int], tuple[str, str, str]] = {}
+    out = [head]
+    for p, i, _ in slots:
+        office = p.office
+        texts = offices.get(id(p))
+        if texts is None:
+            script = letters.render_call_script(plan.campaign, office, signer, p.days.spans[i][0].date())
+            numbers = "\n".join(f"{dial(n, dial_from)} ({n})" for n in office.fax)
+            description = f"Fax: {numbers}" + ("\nManual line: phone first." if office.manual else "") + \
+                (f"\n{script}" if script else "")
+            texts = offices[id(p)] = (
+                foldline("SUMMARY:" + escape_char(one_line(f"Fax {office.name}"))),
+                foldline("DESCRIPTION:" + escape_char("\n".join(description.splitlines()))))
+        span = times.get((id(p.days), i))
+        if span is None:
+            start, end = p.days.spans[i]
+            span = times[id(p.days), i] = (_ics_time("DTSTART", start), _ics_time("DTEND", end),
+                                           f"{clock.convert(start, 'UTC'):%Y%m%dT%H%MZ}")
+        uid = foldline("UID:" + escape_char(f"{key}-{office.id}-{span[2]}@faxcampaign".replace(" ", "-")))
+        out.append(f"BEGIN:VEVENT\r\n{texts[0]}\r\n{span[0]}\r\n{span[1]}\r\n{stamp}\r\n{uid}\r\n{texts[1]}\r\n"
+                   "END:VEVENT\r\n")
+    out.append("END:VCALENDAR\r\n")
+    return "".join(out)
+
+
+@functools.cache
+def _written_as_utc(zone: str, instant: dt.datetime) -> bool:
+    """Whether icalendar writes times of this zone as UTC ('Z', no TZID): UTC, Etc/UTC, ..."""
+    import icalendar
+
+    return "TZID" not in icalendar.vDDDTypes(instant).params
+
+
+def _ics_time(name: str, instant: dt.datetime) -> str:
+    """A DTSTART or DTEND in the office's zone, as icalendar writes a pytz time."""
+    zone = str(getattr(instant.tzinfo, "zone", ""))
+    if _written_as_utc(zone, instant.replace(year=2000, month=1, day=1)):
+        return f"{name}:{clock.convert(instant, 'UTC'):%Y%m%dT%H%M%S}Z"
+    return f"{name};TZID={zone}:{instant:%Y%m%dT%H%M%S}"
 
 
 # Each takes the plan, the --dial-from country and, when there is a log, the campaign's progress.
