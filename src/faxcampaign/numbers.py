@@ -17,6 +17,9 @@ class NumberError(ValueError):
     """Not a phone number at all (impossible length, letters, no country)."""
 
 
+_bare: dict[str, phonenumbers.PhoneNumber] = {}  # E.164 -> the number as parsing that string would give
+
+
 @dataclasses.dataclass(frozen=True)
 class Parsed:
     e164: str
@@ -50,9 +53,14 @@ def parse_number(text: str, dialled_from: str | None, describe: bool = True) -> 
     ):
         raise NumberError(f"not a phone number: {text!r} ({_REASONS.get(reason, 'impossible')})")
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    # What parsing the E.164 form would give (no extension, no raw input), kept for dial()
+    _bare.setdefault(e164, phonenumbers.PhoneNumber(
+        country_code=number.country_code, national_number=number.national_number,
+        italian_leading_zero=number.italian_leading_zero, number_of_leading_zeros=number.number_of_leading_zeros))
     extension = number.extension or None
-    if phonenumbers.is_valid_number(number):
-        return Parsed(e164, region=phonenumbers.region_code_for_number(number), extension=extension)
+    region = phonenumbers.region_code_for_number(number)  # what is_valid_number would look up itself
+    if phonenumbers.is_valid_number_for_region(number, region):
+        return Parsed(e164, region=region, extension=extension)
     warning = f"{e164} is not a valid number under today's numbering plan"
     suggestion = renumbering_suggestion(number, describe)
     if suggestion:
@@ -85,7 +93,7 @@ def dial(e164: str, from_country: str | None) -> str:
     """How to dial ``e164`` from ``from_country``; the international ``+CC`` form without one.
 
     Cached without bound: outputs ask again for every window, and a campaign has few numbers."""
-    number = phonenumbers.parse(e164)
+    number = _bare.get(e164) or phonenumbers.parse(e164)
     if not from_country:
         return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
     return phonenumbers.format_out_of_country_calling_number(number, from_country.upper())
