@@ -59,7 +59,7 @@ def parse_number(text: str, dialled_from: str | None, describe: bool = True) -> 
         italian_leading_zero=number.italian_leading_zero, number_of_leading_zeros=number.number_of_leading_zeros))
     extension = number.extension or None
     region = phonenumbers.region_code_for_number(number)  # what is_valid_number would look up itself
-    if phonenumbers.is_valid_number_for_region(number, region):
+    if region is not None and phonenumbers.is_valid_number_for_region(number, region):
         return Parsed(e164, region=region, extension=extension)
     warning = f"{e164} is not a valid number under today's numbering plan"
     suggestion = renumbering_suggestion(number, describe)

@@ -209,9 +209,14 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
     events share is made once, so that a plan of 200,000 windows takes seconds, not minutes. The bytes are
     those icalendar would write for the same events (tested)."""
     import icalendar
-    from icalendar.parser import escape_char, foldline
+    from icalendar.parser import Contentline
+    from icalendar.prop import vText
 
     from faxcampaign import letters
+
+    def line(name: str, text: str) -> str:  # a TEXT property, escaped and folded as icalendar does
+        folded: bytes = Contentline(name + ":" + vText(text).to_ical().decode("utf-8")).to_ical()  # type: ignore[no-untyped-call]
+        return folded.decode("utf-8")
 
     slots = plan.slots()
     calendar = icalendar.Calendar()
@@ -242,15 +247,14 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
             numbers = "\n".join(f"{dial(n, dial_from)} ({n})" for n in office.fax)
             description = f"Fax: {numbers}" + ("\nManual line: phone first." if office.manual else "") + \
                 (f"\n{script}" if script else "")
-            texts = offices[id(p)] = (
-                foldline("SUMMARY:" + escape_char(one_line(f"Fax {office.name}"))),
-                foldline("DESCRIPTION:" + escape_char("\n".join(description.splitlines()))))
+            texts = offices[id(p)] = (line("SUMMARY", one_line(f"Fax {office.name}")),
+                                      line("DESCRIPTION", "\n".join(description.splitlines())))
         span = times.get((id(p.days), i))
         if span is None:
             start, end = p.days.spans[i]
             span = times[id(p.days), i] = (_ics_time("DTSTART", start), _ics_time("DTEND", end),
                                            f"{clock.convert(start, 'UTC'):%Y%m%dT%H%MZ}")
-        uid = foldline("UID:" + escape_char(f"{key}-{office.id}-{span[2]}@faxcampaign".replace(" ", "-")))
+        uid = line("UID", f"{key}-{office.id}-{span[2]}@faxcampaign".replace(" ", "-"))
         out.append(f"BEGIN:VEVENT\r\n{texts[0]}\r\n{span[0]}\r\n{span[1]}\r\n{stamp}\r\n{uid}\r\n{texts[1]}\r\n"
                    "END:VEVENT\r\n")
     out.append("END:VCALENDAR\r\n")
