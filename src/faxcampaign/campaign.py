@@ -451,13 +451,23 @@ class _Loader:
                     self.add("error", path + (key,), f"duplicate key {key!r}", _mark(key_node))
                 seen.add(key)
                 self.marks.keys.setdefault(path + (key,), key_node)
-                self.index(value_node, path + (key,), stack, count)
+                self._child(value_node, path + (key,), stack, count)
             stack.discard(id(node))
         elif isinstance(node, yaml.SequenceNode):
             stack.add(id(node))
             for i, item in enumerate(node.value):
-                self.index(item, path + (i,), stack, count)
+                self._child(item, path + (i,), stack, count)
             stack.discard(id(node))
+
+    def _child(self, node: yaml.Node, path: Path_, stack: set[int], count: list[int]) -> None:
+        """A plain scalar is a leaf: recorded here, without a call to `index` (most nodes are)."""
+        if type(node) is yaml.ScalarNode and node.tag in _SAFE_TAGS:
+            count[0] += 1
+            if count[0] > MAX_NODES:
+                raise _TooBig
+            self.marks.values.setdefault(path, node)
+        else:
+            self.index(node, path, stack, count)
 
     # -- model --
 
