@@ -343,10 +343,6 @@ class Log:
             "WHERE a.campaign = ? ORDER BY a.at, a.id", (self.campaign,))
         return [Entry(r[0], Attempt(from_utc_text(r[1]), *r[2:12]), r[12], r[13]) for r in rows]
 
-    def attempts(self) -> Iterator[Attempt]:
-        """The attempts that count: every one not voided, oldest first."""
-        return (e.attempt for e in self.entries() if e.voided_by is None)
-
     def summary(self, since: dt.datetime) -> Summary:
         """What `status` and call sheets need, counted by the database rather than row by row here:
         see `Summary`. ``since`` bounds `Summary.delivered_since` (the earliest "today" of any office)."""

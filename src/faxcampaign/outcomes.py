@@ -21,9 +21,3 @@ GOT_THROUGH = frozenset({"delivered", "partial"})
 DEAD_LINE = frozenset({"wrong-number", "not-fax"})
 # Outcomes that say nothing about the number.
 NOT_COUNTED = frozenset({"line-error"})
-
-SOURCES = ("manual", "import")  # and each sending backend's name: hylafax, smtp
-
-
-def describe() -> str:
-    return "; ".join(f"{name} ({meaning})" for name, meaning in OUTCOMES.items())

@@ -155,12 +155,6 @@ class HylaFAX:
             results[job_id] = Result(name, outcome, sent, note, at)
         return results
 
-    def states(self, job_ids: Sequence[str]) -> dict[str, str]:
-        """Each job's HylaFAX state letter (P pending, S sleeping, W waiting, R running, D done, F failed)."""
-        with self._session() as ftp:
-            listed = self._list(ftp)
-        return {j: listed[j][1] for j in job_ids if j in listed}
-
     def cancel(self, job_id: str) -> None:
         with self._session() as ftp:
             ftp.sendcmd(f"JOB {job_id}")
