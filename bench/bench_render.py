@@ -1,125 +1,140 @@
-"""Render 1,000 letters: faxcampaign beside a floor of raw reportlab, in the same run.
+"""`faxcampaign render` as a user runs it, each figure a whole process, beside a raw-reportlab floor
+run as its own process in the same run (bench/floor_render.py: one face, nothing of faxcampaign's).
 
-The letters are the example campaign's three, signed by 334 volunteers (a --signers run). The floor
-renders the same letters with a minimal Platypus script (SimpleDocTemplate, the same DejaVu family,
-one Paragraph per block with the same bold and italic) and writes each to a file, as the real run
-does. Targets: single-process throughput at least 0.8x the floor; --jobs 2 at least 1.6x
-single-process (on 2 cores).
+The letters are the example campaign's three recipients signed by many volunteers (a --signers run).
+Figures, min and median of several interleaved runs:
+- `render --jobs 1` against the floor, at 150 and 1,000 letters (targets: >= 0.8x and >= 0.9x);
+- `render --jobs 2` against `--jobs 1` (targets: >= 1.5x at 150, >= 1.75x at 1,000; needs 2 CPUs);
+- `render --format tiff` against `--format pdf` for the same letters (target: within 2x);
+- peak resident memory of each command (the largest process of the run, from wait4).
 
-    python bench/bench_render.py [--letters N]
+    python bench/bench_render.py [--runs N] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import json
 import os
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from faxcampaign.letters import Letter, Run, Signer  # noqa: E402
+# As pip leaves an installed package: with compiled bytecode (this machine's environment may turn it off).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+DATE = "2003-01-06"
 
 
-def make_signers(count: int) -> list[Signer]:
-    """Volunteers signing the example's three letters: the realistic way to reach many letters."""
-    return [Signer(f"Volunteer {i}", "Trades Council", (f"{i} High Street", "London"), f"v{i}@example.org")
-            for i in range(count)]
+def write_signers(path: Path, count: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["name", "organisation", "address", "email"])
+        for i in range(count):
+            writer.writerow([f"Volunteer {i}", "Trades Council", f"{i} High Street;London", f"v{i}@example.org"])
 
 
-def floor(letter_texts: list[list[str]], folder: Path) -> float:
-    """Raw reportlab: the same paragraphs with the same bold and italic, the same font family, each
-    letter written to its own file as the real run does (plainly, not atomically)."""
-    from reportlab.lib.fonts import addMapping
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate
+def write_floor_letters(campaign_path: Path, signers_path: Path, target: Path) -> int:
+    """The same letters' text, a list of plain paragraphs each, for the floor to set in one face."""
+    from faxcampaign.campaign import load
+    from faxcampaign.letters import LetterTemplate, ListBlock, build_letter
+    from faxcampaign.render import read_signers
 
-    fonts = ROOT / "src/faxcampaign/fonts"
-    for bold, italic, suffix in [(0, 0, ""), (1, 0, "-Bold"), (0, 1, "-Italic"), (1, 1, "-BoldItalic")]:
-        pdfmetrics.registerFont(TTFont(f"Floor{suffix}", str(fonts / f"DejaVuSerif{suffix}.ttf")))
-        addMapping("Floor", bold, italic, f"Floor{suffix}")
-    style = ParagraphStyle("b", fontName="Floor", fontSize=11.5, leading=15)
+    campaign = load(campaign_path)
+    template = LetterTemplate(campaign)
+    letters = []
+    for signer in read_signers(signers_path):
+        for office in campaign.offices:
+            letter = build_letter(campaign, template, office, signer, dt.date.fromisoformat(DATE))
+            paragraphs = ["\n".join(letter.sender), letter.date, "\n".join(letter.recipient),
+                          f"By fax: {letter.by_fax}", f"Ref: {letter.reference}", letter.salutation]
+            for block in letter.body:
+                if isinstance(block, ListBlock):
+                    paragraphs += [f"{i}. " + "".join(r.text for r in item)
+                                   for i, item in enumerate(block.items, block.start)]
+                else:
+                    paragraphs.append("".join(r.text for r in block.runs))
+            letters.append([*paragraphs, letter.closing, "\n".join(letter.signature)])
+    target.write_text(json.dumps(letters), encoding="utf-8")
+    return len(letters)
+
+
+def run(command: list[str], out: Path) -> tuple[float, int]:
+    """Seconds and peak resident KiB of one run (the output folder emptied first)."""
+    shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    folder.mkdir()
-    for i, paragraphs in enumerate(letter_texts):
-        doc = SimpleDocTemplate(str(folder / f"{i}.pdf"), pagesize=A4, invariant=1)
-        doc.build([Paragraph(p, style) for p in paragraphs])
-    return time.perf_counter() - start
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, cwd=ROOT)
+    assert process.stderr is not None
+    error = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{error.decode(errors='replace')}")
+    return elapsed, usage.ru_maxrss
 
 
-def markup(letter: Letter) -> list[str]:
-    """The letter's paragraphs as reportlab markup, bold and italic as faxcampaign prints them."""
-    from xml.sax.saxutils import escape
+def measure(commands: dict[str, tuple[list[str], Path]], runs: int) -> dict[str, tuple[float, float, int]]:
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, int] = dict.fromkeys(commands, 0)
+    for _ in range(runs):
+        for name, (command, out) in commands.items():
+            seconds, peak = run(command, out)
+            times[name].append(seconds)
+            peaks[name] = max(peaks[name], peak)
+    result = {name: (min(t), statistics.median(t), peaks[name]) for name, t in times.items()}
+    for name, (low, mid, peak) in result.items():
+        print(f"  {name:34} min {low:7.2f} s   median {mid:7.2f} s   peak RSS {peak / 1024:6.0f} MiB")
+    return result
 
-    from faxcampaign.letters import ListBlock
 
-    def runs(items: Sequence[Run]) -> str:
-        out = ""
-        for run in items:
-            text = escape(run.text)
-            text = f"<b>{text}</b>" if run.bold else text
-            out += f"<i>{text}</i>" if run.italic else text
-        return out
-
-    def block(lines: Sequence[str]) -> str:
-        return "<br/>".join([f"<b>{escape(lines[0])}</b>", *map(escape, lines[1:])])
-
-    paragraphs = [block(letter.sender), escape(letter.date), block(letter.recipient),
-                  escape(f"By fax: {letter.by_fax}"), escape(f"Ref: {letter.reference}"), escape(letter.salutation)]
-    for b in letter.body:
-        if isinstance(b, ListBlock):
-            paragraphs += [f"{i}. {runs(item)}" for i, item in enumerate(b.items, b.start)]
-        else:
-            paragraphs.append(runs(b.runs))
-    return [*paragraphs, escape(letter.closing), block(letter.signature)]
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--letters", type=int, default=1000, help="rounded up to a multiple of 3")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test for CI")
     args = parser.parse_args()
-    from faxcampaign import pdf
-    from faxcampaign.campaign import load
-    from faxcampaign.letters import LetterTemplate, build_letter
-    from faxcampaign.render import Options, render_all
-
-    today = dt.date(2003, 1, 6)
+    sizes = (12, 30) if args.quick else (150, 1000)
+    runs = 1 if args.quick else args.runs
+    fax = [sys.executable, "-m", "faxcampaign"]
     with tempfile.TemporaryDirectory() as tmp:
-        campaign = load(ROOT / "campaign.yaml")
-        signers = make_signers(-(-args.letters // len(campaign.offices)))
-        pdf.register_fonts()
-        template = LetterTemplate(campaign)
-        texts = []
-        for signer, office in ((s, o) for s in signers for o in campaign.offices):
-            letter = build_letter(campaign, template, office, signer, today)
-            texts.append(markup(letter))
-        # Two rounds, interleaved; the best of each counts (this machine is noisy).
-        options = Options(today=today)
-        base = single = double = float("inf")
-        for round_ in range(2):
-            base = min(base, floor(texts, Path(tmp) / f"floor{round_}"))
-            t0 = time.perf_counter()
-            render_all(campaign, Path(tmp) / f"one{round_}", options, signers=signers, jobs=1)
-            single = min(single, time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            render_all(campaign, Path(tmp) / f"two{round_}", options, signers=signers, jobs=2)
-            double = min(double, time.perf_counter() - t0)
-        files = len(list((Path(tmp) / "two0").glob("*/*.pdf")))
-    n = len(texts)
-    print(f"{n} letters ({files} files), {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(f"floor: raw reportlab, same text and font   {n / base:7.1f} letters/s")
-    print(f"faxcampaign render --jobs 1                 {n / single:7.1f} letters/s   "
-          f"{base / single:.2f}x floor (target >= 0.8)")
-    print(f"faxcampaign render --jobs 2                 {n / double:7.1f} letters/s   "
-          f"{single / double:.2f}x --jobs 1 (target >= 1.6)")
+        folder = Path(tmp)
+        for size, floor_target, jobs_target in zip(sizes, (0.8, 0.9), (1.5, 1.75), strict=True):
+            signers = folder / f"signers{size}.csv"
+            write_signers(signers, -(-size // 3))
+            letters = folder / f"letters{size}.json"
+            count = write_floor_letters(ROOT / "campaign.yaml", signers, letters)
+            render = [*fax, "render", "campaign.yaml", "--signers", str(signers), "--date", DATE]
+            commands = {
+                "floor (raw reportlab, one face)": ([sys.executable, "bench/floor_render.py", str(letters),
+                                                     str(folder / "floor")], folder / "floor"),
+                "render --jobs 1": ([*render, "--out", str(folder / "one"), "--jobs", "1"], folder / "one"),
+                "render --jobs 2": ([*render, "--out", str(folder / "two"), "--jobs", "2"], folder / "two"),
+            }
+            if size == sizes[0]:
+                commands["render --format tiff --jobs 1"] = (
+                    [*render, "--out", str(folder / "tiff"), "--jobs", "1", "--format", "tiff"], folder / "tiff")
+            print(f"{count} letters, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+            result = measure(commands, runs)
+            floor, one, two = (result[k][1] for k in ("floor (raw reportlab, one face)", "render --jobs 1",
+                                                      "render --jobs 2"))
+            print(f"  --jobs 1: {floor / one:.2f}x the floor's throughput   target >= {floor_target}x: "
+                  f"{verdict(floor / one >= floor_target)}")
+            print(f"  --jobs 2: {one / two:.2f}x --jobs 1   target >= {jobs_target}x: "
+                  f"{verdict(one / two >= jobs_target)}")
+            if "render --format tiff --jobs 1" in result:
+                tiff = result["render --format tiff --jobs 1"][1]
+                print(f"  tiff: {tiff / one:.2f}x pdf   target <= 2x: {verdict(tiff / one <= 2)}")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,14 @@ def register_fonts() -> str:
     return FAMILY
 
 
+def prepare() -> None:
+    """Import what a letter needs and register the fonts now (before worker processes fork)."""
+    import reportlab.platypus  # noqa: F401
+
+    _styles()
+    _flowables()
+
+
 @functools.lru_cache(maxsize=1)
 def _covered() -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics

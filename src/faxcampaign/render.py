@@ -8,17 +8,22 @@ import dataclasses
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faxcampaign.campaign import Campaign, load
 from faxcampaign.errors import FaxCampaignError, OutputError
 from faxcampaign.files import atomic_write
 from faxcampaign.letters import Letter, LetterTemplate, Signer, build_letter, default_signer
 
+if TYPE_CHECKING:
+    from faxcampaign.fax import Conversion
+
 SIGNER_COLUMNS = ("name", "organisation", "address", "email")
 MAX_SIGNER_FIELD = 500
 MAX_SIGNERS_BYTES = 20_000_000
+BATCH = 16  # letters a process renders (and Ghostscript converts) at a time
 
 
 class SignersError(FaxCampaignError):
@@ -145,10 +150,43 @@ class _Worker:
             data = pdf_to_tiff(data, self.options.paper)
         return letter, data
 
-    def __call__(self, task: Task) -> Letter:
-        letter, data = self.document(task)
-        atomic_write(task.target, data)
-        return letter
+    def __call__(self, tasks: Sequence[Task]) -> list[Letter]:
+        """Render and write one batch of letters."""
+        return next(self.run([tasks]))
+
+    def run(self, batches: Iterable[Sequence[Task]]) -> Iterator[list[Letter]]:
+        """Render and write batches of letters, yielding each batch's letters once they are written.
+
+        TIFFs of a batch come from one Ghostscript process, which converts one batch while this
+        process renders the next.
+        """
+        from faxcampaign import pdf
+
+        pending: tuple[Sequence[Task], list[Letter], list[bytes] | Conversion] | None = None
+        try:
+            for tasks in batches:
+                letters = [self.letter(task) for task in tasks]
+                pdfs = [pdf.render([letter], self.options.paper) for letter in letters]
+                files: list[bytes] | Conversion = pdfs
+                if self.options.fmt == "tiff":
+                    from faxcampaign.fax import Conversion
+
+                    files = Conversion(pdfs, self.options.paper)
+                if pending:
+                    yield self._write(*pending)
+                pending = (tasks, letters, files)
+            if pending:
+                done, pending = pending, None
+                yield self._write(*done)
+        finally:
+            if pending and not isinstance(pending[2], list):
+                pending[2].cancel()
+
+    @staticmethod
+    def _write(tasks: Sequence[Task], letters: list[Letter], files: list[bytes] | Conversion) -> list[Letter]:
+        for task, data in zip(tasks, files if isinstance(files, list) else files.result(), strict=True):
+            atomic_write(task.target, data)
+        return letters
 
 
 def documents(campaign: Campaign, options: Options) -> Callable[[str, Signer], bytes]:
@@ -177,12 +215,34 @@ def _die_with(parent: int) -> None:
 def _init_worker(campaign_path: Path, options: Options, parent: int) -> None:
     global _WORKER
     _die_with(parent)
-    _WORKER = _Worker(load(campaign_path), options)
+    if _WORKER is None:  # started afresh (not forked): load the campaign again
+        _WORKER = _Worker(load(campaign_path), options)
 
 
-def _work(task: Task) -> Letter:
+def _pool(worker: _Worker, jobs: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Worker processes. Where processes fork (Linux), they start from this one as it is: the campaign
+    loaded, reportlab imported and the fonts registered once here, instead of once in every worker."""
+    import multiprocessing
+
+    global _WORKER
+    initargs = (worker.campaign.path, worker.options, os.getpid())
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=initargs)
+    from faxcampaign import pdf
+
+    pdf.prepare()
+    _WORKER = worker
+    return concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                                                  initializer=_init_worker, initargs=initargs)
+
+
+def _work(tasks: Sequence[Task]) -> list[Letter]:
     assert _WORKER is not None
-    return _WORKER(task)
+    return _WORKER(tasks)
+
+
+def _batches(tasks: Sequence[Task], size: int) -> list[Sequence[Task]]:
+    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
 
 
 def render_all(
@@ -226,23 +286,21 @@ def render_all(
         raise OutputError(f"cannot write to {out}: permission denied")
     letters: list[Letter] = []
     if jobs > 1 and len(tasks) > jobs:
-        chunk = max(1, min(16, len(tasks) // (jobs * 4)))
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(campaign.path, options, os.getpid())
-        ) as pool:
+        size = max(1, min(BATCH, len(tasks) // (jobs * 4)))
+        with _pool(worker, jobs) as pool:
             try:
-                for letter in pool.map(_work, tasks, chunksize=chunk):
-                    letters.append(letter)
+                for done in pool.map(_work, _batches(tasks, size)):
+                    letters += done
                     if progress:
-                        progress(1)
+                        progress(len(done))
             except concurrent.futures.BrokenExecutor as e:
                 # A worker could not start (it reloads the campaign file, which may have changed).
                 raise OutputError(f"a render process failed ({e}); try again, or with --jobs 1") from e
     else:
-        for task in tasks:
-            letters.append(worker(task))
+        for done in worker.run(_batches(tasks, BATCH)):
+            letters += done
             if progress:
-                progress(1)
+                progress(len(done))
     written = [t.target for t in tasks]
     if combine and letters:
         from faxcampaign import pdf

@@ -1,0 +1,78 @@
+"""Outputs stay the same bytes: what each command writes for the example campaign against the digests
+recorded in tests/golden/digests.json, and the fast paths (worker processes, one Ghostscript for many
+letters) against the plain ones."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import reportlab
+from tests.conftest import need
+
+from faxcampaign.fax import GS_ARGS
+
+GOLDEN = Path(__file__).parent / "golden"
+spec = importlib.util.spec_from_file_location("golden_make", GOLDEN / "make.py")
+assert spec and spec.loader
+make = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(make)
+
+
+def test_every_output_matches_its_recorded_digest(tmp_path: Path) -> None:
+    recorded = json.loads((GOLDEN / "digests.json").read_text())
+    found = make.outputs(make.example(tmp_path))
+    assert set(found) == set(recorded["digests"])
+    # PDF bytes are reportlab's: compared with the version that made them; text outputs always.
+    same_reportlab = reportlab.Version == recorded["reportlab"]
+    compared = {name for name, data in found.items() if same_reportlab or not data.startswith(b"%PDF")}
+    assert len(compared) >= 8
+    changed = [name for name in sorted(compared)
+               if hashlib.sha256(found[name]).hexdigest() != recorded["digests"][name]]
+    assert changed == []
+
+
+def signers(path: Path, count: int) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["name", "address"])
+        writer.writerows([f"Volunteer {i}", f"{i} High Street;London"] for i in range(count))
+    return path
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "tiff"])
+def test_two_processes_write_what_one_writes(tmp_path: Path, fmt: str) -> None:
+    if fmt == "tiff":
+        need(shutil.which("gs") is not None, "Ghostscript")
+    folder = make.example(tmp_path)
+    roster = signers(tmp_path / "signers.csv", 14)
+    command = ["render", "campaign.yaml", "--signers", str(roster), "--date", "2003-01-06", "--format", fmt]
+    make.run([*command, "--out", "one", "--jobs", "1"], folder)
+    make.run([*command, "--out", "two", "--jobs", "2"], folder)
+    one, two = files(folder / "one"), files(folder / "two")
+    assert len(one) == 14 * 3
+    assert one == two
+
+
+def test_one_ghostscript_for_many_letters_writes_what_one_per_letter_writes(tmp_path: Path) -> None:
+    need(shutil.which("gs") is not None, "Ghostscript")
+    folder = make.example(tmp_path)
+    command = ["render", "campaign.yaml", "--date", "2003-01-06", "--cover", "--jobs", "1"]
+    make.run([*command, "--out", "pdf"], folder)
+    make.run([*command, "--out", "tiff", "--format", "tiff"], folder)
+    tiffs = files(folder / "tiff")
+    assert len(tiffs) == 3
+    for pdf in sorted((folder / "pdf").glob("*.pdf")):
+        alone = tmp_path / f"{pdf.stem}.tif"
+        subprocess.run(["gs", *GS_ARGS, "-sPAPERSIZE=a4", f"-sOutputFile={alone}", str(pdf)], check=True)
+        assert tiffs[f"{pdf.stem}.tif"] == alone.read_bytes()
