@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import reportlab
-from tests.conftest import need
 
+from conftest import need
 from faxcampaign.fax import GS_ARGS
 
 GOLDEN = Path(__file__).parent / "golden"
