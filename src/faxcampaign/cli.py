@@ -60,7 +60,9 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--signers", "signers_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.csv",
               help="Also check a signers CSV (columns, names the fonts can print).")
-def check(campaign: Path, strict: bool, fmt: str, signers_file: Path | None) -> None:
+@click.option("--volunteers", "volunteers_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE.csv", help="Also check a volunteers CSV for `rota` (zones, hours, offices, caps).")
+def check(campaign: Path, strict: bool, fmt: str, signers_file: Path | None, volunteers_file: Path | None) -> None:
     """Check a campaign file: keys, numbers, time zones, hours, letters, fonts.
 
     Every problem is reported at once as FILE:LINE:COL: SEVERITY: PATH: MESSAGE.
@@ -85,6 +87,8 @@ def check(campaign: Path, strict: bool, fmt: str, signers_file: Path | None) -> 
             where, _, message = str(e).partition(": ")
             file, _, line = where.partition(":")
             findings.append(Finding("error", file, int(line) if line.isdigit() else 0, 0, "", message))
+    if volunteers_file is not None:
+        findings += _check_volunteers(campaign, volunteers_file)
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
     if fmt == "json":
@@ -96,6 +100,22 @@ def check(campaign: Path, strict: bool, fmt: str, signers_file: Path | None) -> 
         click.echo(f"{campaign}: {verdict}: {errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
         sys.exit(1)
+
+
+def _check_volunteers(campaign: Path, volunteers_file: Path) -> list[Any]:
+    from faxcampaign.campaign import load
+    from faxcampaign.errors import FaxCampaignError, Finding
+    from faxcampaign.team import VolunteersError, read_volunteers
+
+    try:
+        ids = [o.id for o in load(campaign).offices]
+    except FaxCampaignError:  # reported by the campaign's own check
+        ids = []
+    try:
+        read_volunteers(volunteers_file, ids)
+    except VolunteersError as e:
+        return [Finding("error", str(e.path), e.line, e.column, "", e.message)]
+    return []
 
 
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
@@ -389,6 +409,81 @@ def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | 
         atomic_write(target, result)
         if not quiet:
             click.echo(f"wrote {target}", err=True)
+
+
+def _slot(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    from faxcampaign.rota import parse_slot
+
+    try:
+        return parse_slot(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+@cli.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--volunteers", "volunteers_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE.csv", help="The team: name, email, timezone, country, available, offices, cap "
+              "(docs/rota.md).")
+@click.option("--from", "first", callback=_date, metavar="DATE", help="First day (--tz); default today.")
+@click.option("--days", type=click.IntRange(1, 62), default=7, show_default=True, help="How many days.")
+@click.option("--slot", "minutes", default="15m", callback=_slot, show_default=True, metavar="LENGTH",
+              help="Length of one call slot: 15m, 30m, 1h.")
+@click.option("--tz", "zone", callback=_zone, metavar="ZONE", help="The zone of --from; default this computer's.")
+@click.option("--volunteer", "only", metavar="NAME", help="Only this volunteer's calls (their sheet, their calendar).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "ics"]), default="table",
+              show_default=True)
+@click.option("--out", "pattern", metavar="PATTERN",
+              help="Write each volunteer's own file, e.g. 'rota/{volunteer}/calls.ics' ({volunteer} is their "
+              "file name).")
+@click.option("--now", "now_text", metavar="DATETIME", help="The time the rota is made (--tz); default now.")
+@log_option
+def rota(campaign: Path, volunteers_file: Path, first: dt.date | None, days: int, minutes: int, zone: str,
+         only: str | None, fmt: str, pattern: str | None, now_text: str | None, log_path: str | None) -> None:
+    """Spread the team's calls over every office's open hours.
+
+    Each slot of each open window goes to one volunteer who is free then on
+    their own clock; offices not yet reached and near their deadline first, the
+    load shared fairly, nobody on two lines at once or over their daily cap.
+    Hours nobody can cover are listed. The method: docs/rota.md.
+
+    \b
+    Example:
+      faxcampaign rota campaign.yaml --volunteers team.csv --from 2003-01-06 --days 5
+      faxcampaign rota campaign.yaml --volunteers team.csv --volunteer "Ann Smith" --format ics > ann.ics
+      faxcampaign rota campaign.yaml --volunteers team.csv --format ics --out 'rota/{volunteer}/calls.ics'
+    """
+    from faxcampaign import clock
+    from faxcampaign.files import atomic_write
+    from faxcampaign.rota import EXTENSIONS, FORMATS, make_rota
+    from faxcampaign.schedule import plan as make_plan
+    from faxcampaign.team import read_volunteers
+
+    if pattern is not None and ("{volunteer}" not in pattern or
+                                "{" in pattern.replace("{volunteer}", "") or "}" in pattern.replace("{volunteer}", "")):
+        raise click.BadParameter(f"{pattern!r}: give a pattern with {{volunteer}} (and no other placeholder), "
+                                 f"e.g. 'rota/{{volunteer}}/calls.{EXTENSIONS[fmt]}'", param_hint="'--out'")
+    if pattern is not None and only:
+        raise click.UsageError("--out writes every volunteer's file; leave out --volunteer")
+    now = _now(now_text, zone)
+    loaded = _load_with(campaign, ())
+    team = read_volunteers(volunteers_file, [o.id for o in loaded.offices])
+    progress = _progress(loaded, log_path, now)
+    reached = frozenset(o.id for o in progress.offices if o.delivered) if progress else frozenset()
+    result = make_rota(make_plan(loaded, first or clock.local_date(now, zone), days, zone, now), team, minutes,
+                       reached)
+    chosen = None
+    if only:
+        chosen = result.volunteer(only)
+        if chosen is None:
+            raise click.BadParameter(f"no volunteer {only!r} in {volunteers_file}", param_hint="'--volunteer'")
+    if pattern is None:
+        click.echo(FORMATS[fmt](result, chosen), nl=False)
+        return
+    for index, volunteer in enumerate(result.volunteers):
+        target = Path(pattern.replace("{volunteer}", volunteer.slug))
+        atomic_write(target, FORMATS[fmt](result, index))
+    click.echo(f"wrote {len(result.volunteers)} file(s) by {pattern}", err=True)
 
 
 def _volunteer(value: str | None) -> str | None:

@@ -1,0 +1,402 @@
+"""`faxcampaign rota`: the team's calls spread over every office's open hours.
+
+The method (docs/rota.md says it for users):
+
+1. Every open window of every office, from the scheduler, is cut into slots of the given length from its
+   opening (a last piece shorter than a slot is left out, and reported).
+2. Each volunteer's availability, read on their own clock for each of their days, becomes instants.
+3. Slots are filled in order of time. At each moment, the offices with a slot then are taken in order of
+   need: offices the log shows not yet reached first, then the office whose last window before the
+   deadline comes soonest, then the office with the fewest slots filled that day, then file order.
+   Each takes the free volunteer who has had the fewest calls so far (fairness), preferring one who has
+   not called that office in the past hour (so the same voice does not ring the same clerk at every
+   slot), then file order.
+4. A volunteer is free for a slot if it lies wholly inside their availability, they are on no other slot
+   at the same time, they take that office, and they are under their daily cap. A cap is paced over
+   their day: by the k-th of their n available moments they may have made at most ceil(cap * k / n)
+   calls, so a capped volunteer's calls spread over their hours instead of bunching at the start.
+
+Hard rules, always kept: every slot inside an open window; one volunteer per slot; nobody on two slots at
+once; nobody outside their availability or over their cap. The same inputs give the same rota.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import datetime as dt
+import functools
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from faxcampaign import clock
+from faxcampaign.schedule import Plan
+from faxcampaign.team import Volunteer
+
+HOUR = 3600.0
+
+
+class Slot(NamedTuple):
+    office: int  # index into Rota.offices
+    start: float  # POSIX seconds
+    end: float
+    day: dt.date  # the office's local day
+    volunteer: int | None  # index into Rota.volunteers
+
+
+@dataclasses.dataclass
+class Rota:
+    plan: Plan
+    volunteers: list[Volunteer]
+    minutes: int
+    slots: list[Slot]  # in order of start, then of office
+    short: list[tuple[int, float, float]]  # (office, start, end): windows shorter than one slot
+
+    @functools.cached_property
+    def _by_volunteer(self) -> list[list[Slot]]:
+        found: list[list[Slot]] = [[] for _ in self.volunteers]
+        for slot in self.slots:
+            if slot.volunteer is not None:
+                found[slot.volunteer].append(slot)
+        return found
+
+    def assigned(self, volunteer: int | None = None) -> list[Slot]:
+        """The slots someone has (of one volunteer, given their index), in order of time."""
+        if volunteer is None:
+            return [s for s in self.slots if s.volunteer is not None]
+        return self._by_volunteer[volunteer]
+
+    def uncovered(self) -> list[tuple[int, float, float]]:
+        """(office, start, end) of each run of consecutive slots nobody has, in order of office then time."""
+        runs: list[tuple[int, float, float]] = []
+        for slot in sorted((s for s in self.slots if s.volunteer is None), key=lambda s: (s.office, s.start)):
+            if runs and runs[-1][0] == slot.office and runs[-1][2] == slot.start:
+                runs[-1] = (slot.office, runs[-1][1], slot.end)
+            else:
+                runs.append((slot.office, slot.start, slot.end))
+        return runs
+
+    def volunteer(self, name: str) -> int | None:
+        """The index of the volunteer called ``name`` (or with that file name), case aside."""
+        wanted = " ".join(name.split()).casefold()
+        for i, v in enumerate(self.volunteers):
+            if v.name.casefold() == wanted or v.slug == wanted:
+                return i
+        return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def instant(seconds: float, zone: str) -> dt.datetime:
+    """POSIX seconds on ``zone``'s clock (slots share their starts: each is converted once)."""
+    return clock.convert(dt.datetime.fromtimestamp(seconds, dt.timezone.utc), zone)
+
+
+def _office_slots(plan: Plan, minutes: int) -> tuple[list[tuple[float, int, dt.date]], list[tuple[int, float, float]]]:
+    length = minutes * 60
+    slots: list[tuple[float, int, dt.date]] = []
+    short: list[tuple[int, float, float]] = []
+    for index, office_plan in enumerate(plan.offices):
+        for start, end in office_plan.days.spans:
+            begin, finish = start.timestamp(), end.timestamp()
+            at = begin
+            while at + length <= finish:
+                slots.append((at, index, start.date()))
+                at += length
+            if at < finish:
+                short.append((index, at, finish))
+    slots.sort(key=lambda s: (s[0], s[1]))
+    return slots, short
+
+
+def _availability(volunteers: Sequence[Volunteer], plan: Plan, starts: list[float], length: float
+                  ) -> dict[float, list[tuple[int, dt.date, int, int]]]:
+    """For each slot start, the volunteers available for the whole slot: (volunteer, their local day,
+    the place of this moment among their available moments that day, how many moments that day has)."""
+    places: dict[float, list[tuple[int, dt.date, int]]] = defaultdict(list)
+    totals: dict[tuple[int, dt.date], int] = defaultdict(int)
+    for index, volunteer in enumerate(volunteers):
+        first = clock.local_date(plan.range_start, volunteer.timezone) - dt.timedelta(days=2)
+        last = clock.local_date(plan.range_end, volunteer.timezone) + dt.timedelta(days=2)
+        for day, start, end in volunteer.spans(first, last):
+            lo = bisect.bisect_left(starts, start.timestamp())
+            hi = bisect.bisect_right(starts, end.timestamp() - length)
+            for at in starts[lo:hi]:
+                places[at].append((index, day, totals[index, day]))
+                totals[index, day] += 1
+    return {at: [(v, d, place, totals[v, d]) for v, d, place in entries] for at, entries in places.items()}
+
+
+def make_rota(plan: Plan, volunteers: Sequence[Volunteer], minutes: int, reached: frozenset[str] = frozenset()
+              ) -> Rota:
+    """Assign the plan's slots to ``volunteers``; ``reached``: ids of offices the log shows delivered."""
+    length = minutes * 60.0
+    raw, short = _office_slots(plan, minutes)
+    starts = sorted({at for at, _, _ in raw})
+    available = _availability(volunteers, plan, starts, length)
+    offices = [p.office for p in plan.offices]
+    ids = [o.id for o in offices]
+    last_chance = [p.days.last[1].timestamp() if p.days.last else float("inf") for p in plan.offices]
+    load = [0] * len(volunteers)
+    busy_until = [0.0] * len(volunteers)
+    used: dict[tuple[int, dt.date], int] = defaultdict(int)
+    filled: dict[tuple[int, dt.date], int] = defaultdict(int)
+    last_call: dict[tuple[int, int], float] = {}
+    caps = [v.cap for v in volunteers]
+    takes = [v.offices for v in volunteers]
+    result: list[Slot] = []
+    i = 0
+    while i < len(raw):
+        at = raw[i][0]
+        j = i
+        while j < len(raw) and raw[j][0] == at:
+            j += 1
+        group = raw[i:j]
+        i = j
+        candidates = []
+        for volunteer, day, place, moments in available.get(at, ()):
+            if busy_until[volunteer] > at:
+                continue
+            cap = caps[volunteer]
+            # the cap paced over their day: by their (place + 1)-th available moment, at most
+            # ceil(cap * (place + 1) / moments) calls
+            if cap is not None and used[volunteer, day] * moments >= cap * (place + 1):
+                continue
+            candidates.append((load[volunteer], volunteer, day))
+        candidates.sort()
+        taken = [False] * len(candidates)
+        done: list[Slot] = []
+        order = sorted(group, key=lambda s: (ids[s[1]] in reached, last_chance[s[1]],
+                                             filled[s[1], s[2]], s[1]))
+        head = 0  # candidates before it are all taken
+        for _, office, office_day in order:
+            while head < len(candidates) and taken[head]:
+                head += 1
+            chosen = fallback = None
+            office_id = ids[office]
+            for k in range(head, len(candidates)):
+                if taken[k]:
+                    continue
+                volunteer = candidates[k][1]
+                if takes[volunteer] and office_id not in takes[volunteer]:
+                    continue
+                if at - last_call.get((volunteer, office), -HOUR * 2) >= HOUR:
+                    chosen = k
+                    break
+                if fallback is None:
+                    fallback = k
+            pick = chosen if chosen is not None else fallback
+            if pick is None:
+                done.append(Slot(office, at, at + length, office_day, None))
+                continue
+            taken[pick] = True
+            _, volunteer, day = candidates[pick]
+            load[volunteer] += 1
+            used[volunteer, day] += 1
+            busy_until[volunteer] = at + length
+            filled[office, office_day] += 1
+            last_call[volunteer, office] = at
+            done.append(Slot(office, at, at + length, office_day, volunteer))
+        done.sort()  # by office: the group shares its start
+        result += done
+    return Rota(plan, list(volunteers), minutes, result, short)
+
+
+# Outputs. Each volunteer's times are on their own clock; an office's beside them on its own.
+
+def _dial(rota: Rota, slot: Slot) -> tuple[str, str]:
+    """(the office's first number as the slot's volunteer dials it, the same in E.164)."""
+    from faxcampaign.numbers import dial
+
+    e164 = rota.plan.offices[slot.office].office.fax[0]
+    country = rota.volunteers[slot.volunteer].country if slot.volunteer is not None else None
+    return dial(e164, country), e164  # dial() is cached
+
+
+def _chosen(rota: Rota, only: int | None) -> list[int]:
+    return list(range(len(rota.volunteers))) if only is None else [only]
+
+
+def as_table(rota: Rota, only: int | None = None) -> str:
+    from faxcampaign.formats import span_text
+
+    plan = rota.plan
+    out = [f"Rota: {plan.campaign.data.title}, {plan.first:%a %d %b %Y} + {plan.days} day(s), "
+           f"{rota.minutes}-minute slots"]
+    times: dict[tuple[float, str] | tuple[float, str, int], str] = {}  # slots share their times: format once
+    for index in _chosen(rota, only):
+        volunteer = rota.volunteers[index]
+        mine = rota.assigned(index)
+        cap = f", at most {volunteer.cap} a day" if volunteer.cap else ""
+        origin = f"; dials from {volunteer.country}" if volunteer.country else ""
+        out += ["", f"{volunteer.name} ({volunteer.timezone}{origin}{cap}): {len(mine)} call(s)"]
+        endings: dict[int, str] = {}  # by office: the number as this volunteer dials it
+        for slot in mine:
+            office = plan.offices[slot.office].office
+            mine_text = times.get((slot.start, volunteer.timezone))
+            if mine_text is None:
+                start, end = instant(slot.start, volunteer.timezone), instant(slot.end, volunteer.timezone)
+                mine_text = times[slot.start, volunteer.timezone] = f"{start:%a %d %b} {span_text(start, end)}"
+            theirs = times.get((slot.start, office.timezone, 0))
+            if theirs is None:
+                theirs = times[slot.start, office.timezone, 0] = f"{instant(slot.start, office.timezone):%H:%M}"
+            ending = endings.get(slot.office)
+            if ending is None:
+                ending = endings[slot.office] = f" their time)  {_dial(rota, slot)[0]}"
+            out.append(f"  {mine_text}  {office.name} ({theirs}{ending}")
+    if only is None:
+        uncovered = rota.uncovered()
+        total, covered = len(rota.slots), len(rota.assigned())
+        out += ["", f"Covered: {covered} of {total} slot(s)" + (f" ({100 * covered // total}%)" if total else "")]
+        if uncovered or rota.short:
+            out += ["", "Hours no volunteer covers (office time):"]
+            for office_index, at, until in uncovered:
+                office = plan.offices[office_index].office
+                begin, finish = instant(at, office.timezone), instant(until, office.timezone)
+                out.append(f"  {office.name}: {begin:%a %d %b} {span_text(begin, finish)}")
+            for office_index, at, until in rota.short:
+                office = plan.offices[office_index].office
+                begin, finish = instant(at, office.timezone), instant(until, office.timezone)
+                out.append(f"  {office.name}: {begin:%a %d %b} {span_text(begin, finish)} "
+                           f"(shorter than a {rota.minutes}-minute slot)")
+    return "\n".join(out) + "\n"
+
+
+def document(rota: Rota, only: int | None = None) -> dict[str, object]:
+    """The rota as data: the JSON contract (docs/rota.md)."""
+    plan = rota.plan
+    people = _chosen(rota, only)
+    wanted = set(people)
+    slots = []
+    for slot in rota.slots:
+        if only is not None and slot.volunteer not in wanted:
+            continue
+        office = plan.offices[slot.office].office
+        item: dict[str, object] = {
+            "office": office.id,
+            "start": instant(slot.start, office.timezone).isoformat(),
+            "end": instant(slot.end, office.timezone).isoformat(),
+            "volunteer": None,
+        }
+        if slot.volunteer is not None:
+            volunteer = rota.volunteers[slot.volunteer]
+            number, e164 = _dial(rota, slot)
+            item.update(volunteer=volunteer.name, your_start=instant(slot.start, volunteer.timezone).isoformat(),
+                        your_end=instant(slot.end, volunteer.timezone).isoformat(), dial=number, e164=e164)
+        slots.append(item)
+    result: dict[str, object] = {
+        "campaign": plan.campaign.data.title,
+        "from": plan.first.isoformat(),
+        "days": plan.days,
+        "slot_minutes": rota.minutes,
+        "volunteers": [{"name": rota.volunteers[i].name, "timezone": rota.volunteers[i].timezone,
+                        "calls": len(rota.assigned(i))} for i in people],
+        "slots": slots,
+    }
+    if only is None:
+        result["uncovered"] = [
+            {"office": plan.offices[o].office.id, "start": instant(a, plan.offices[o].office.timezone).isoformat(),
+             "end": instant(b, plan.offices[o].office.timezone).isoformat()} for o, a, b in rota.uncovered()]
+        result["shorter_than_a_slot"] = [
+            {"office": plan.offices[o].office.id, "start": instant(a, plan.offices[o].office.timezone).isoformat(),
+             "end": instant(b, plan.offices[o].office.timezone).isoformat()} for o, a, b in rota.short]
+    return result
+
+
+def as_json(rota: Rota, only: int | None = None) -> str:
+    import json
+
+    return json.dumps(document(rota, only), indent=2, ensure_ascii=False) + "\n"
+
+
+def as_csv(rota: Rota, only: int | None = None) -> str:
+    import csv
+    import io
+
+    from faxcampaign.formats import spreadsheet_safe
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["volunteer", "your_start", "your_end", "your_timezone", "office", "office_name",
+                     "office_start", "dial", "e164"])
+    for index in _chosen(rota, only):
+        volunteer = rota.volunteers[index]
+        for slot in rota.assigned(index):
+            office = rota.plan.offices[slot.office].office
+            number, e164 = _dial(rota, slot)
+            writer.writerow([spreadsheet_safe(volunteer.name),
+                             instant(slot.start, volunteer.timezone).isoformat(),
+                             instant(slot.end, volunteer.timezone).isoformat(), volunteer.timezone, office.id,
+                             spreadsheet_safe(office.name), instant(slot.start, office.timezone).isoformat(),
+                             number, e164])
+    return buffer.getvalue()
+
+
+ALARM_MINUTES = 5
+
+
+def as_ics(rota: Rota, only: int | None = None) -> str:
+    """Each call as an event on the volunteer's clock (TZID of their zone), with the number to dial and
+    what to say, an alarm five minutes before, and a UID that stays the same for the same call."""
+    import icalendar
+
+    from faxcampaign import letters
+    from faxcampaign.output import one_line
+
+    plan = rota.plan
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//faxcampaign//rota//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", one_line(f"{plan.campaign.data.title}: calls"))
+    key = plan.campaign.data.reference or plan.campaign.path.stem
+    scripts: dict[tuple[int, int], str] = {}
+    for index in _chosen(rota, only):
+        volunteer = rota.volunteers[index]
+        for slot in rota.assigned(index):
+            office = plan.offices[slot.office].office
+            number, e164 = _dial(rota, slot)
+            script = scripts.get((index, slot.office))
+            if script is None:
+                signer = letters.Signer(volunteer.name, email=volunteer.email)
+                script = scripts[index, slot.office] = letters.render_call_script(
+                    plan.campaign, office, signer, slot.day)
+            lines = [f"Dial {number} ({e164})"]
+            if office.manual:
+                lines.append("Manual line: phone first.")
+            if script:
+                lines.append(script)
+            start = instant(slot.start, volunteer.timezone)
+            event = icalendar.Event()
+            event.add("summary", one_line(f"Fax {office.name}"))
+            event.add("dtstart", start)
+            event.add("dtend", instant(slot.end, volunteer.timezone))
+            event.add("dtstamp", clock.convert(plan.now, "UTC"))
+            stamp = f"{clock.convert(start, 'UTC'):%Y%m%dT%H%MZ}"
+            event.add("uid", f"{key}-{office.id}-{stamp}-{volunteer.slug}@faxcampaign".replace(" ", "-"))
+            event.add("description", "\n".join(lines))
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", one_line(f"Fax {office.name}: dial {number}"))
+            alarm.add("trigger", dt.timedelta(minutes=-ALARM_MINUTES))
+            event.add_component(alarm)
+            calendar.add_component(event)
+    calendar.add_missing_timezones()
+    text: str = calendar.to_ical().decode("utf-8")
+    return text
+
+
+FORMATS = {"table": as_table, "json": as_json, "csv": as_csv, "ics": as_ics}
+EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "ics": "ics"}
+
+
+def parse_slot(text: str) -> int:
+    """Minutes from "15m", "30m", "1h", "90" (minutes); 5 to 240."""
+    value = text.strip().lower()
+    factor = 60 if value.endswith("h") else 1
+    number = value.rstrip("hm").strip()
+    if not number.isdigit():
+        raise ValueError(f"{text!r} is not a slot length; write e.g. 15m, 30m or 1h")
+    minutes = int(number) * factor
+    if not 5 <= minutes <= 240:
+        raise ValueError(f"{text!r}: a slot is from 5 minutes to 4 hours")
+    return minutes

@@ -1,0 +1,291 @@
+"""`faxcampaign rota`: a team spread over every office's open hours, on each volunteer's own clock.
+
+The hard rules are checked independently of faxcampaign's clock module: with the standard library's
+zoneinfo (the system's tz database), from the rota's JSON as a user would read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+import textwrap
+import zoneinfo
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import icalendar
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from faxcampaign.campaign import load
+from faxcampaign.cli import cli
+from faxcampaign.hours import parse_hours
+from faxcampaign.rota import make_rota
+from faxcampaign.schedule import plan
+from faxcampaign.team import read_volunteers
+
+KARAGANDA = """\
+title: Karaganda
+reference: KAR
+letter: letter.md.j2
+call_script: 'Say "prinyat fax" to {{ recipient.name }}.'
+defaults:
+  country: KZ
+  timezone: Asia/Almaty
+  hours: "Mo-Fr 09:00-13:00,14:00-18:00; PH off"
+  manual: true
+recipients:
+  - id: court
+    name: Karaganda Oblast Court
+    fax: "+7 7212 42 02 20"
+  - id: akimat
+    name: Karaganda Oblast Akimat
+    fax: "+7 7212 42 78 83"
+  - id: president
+    name: President's Office
+    fax: "+7 7172 32 49 59"
+"""
+
+TEAM = """\
+name,email,timezone,country,available,offices,cap
+Ann Smith,ann@example.org,Europe/London,GB,Mo-Fr 04:00-08:30; Sa 10:00-12:00,,8
+Bob Jones,bob@example.org,America/New_York,US,Mo-Su 00:00-06:00,,
+Aigerim Bekova,,Asia/Almaty,KZ,Mo-Fr 09:00-12:00,court akimat,
+Dana Ivanova,,Asia/Almaty,KZ,Mo-Fr 14:00-18:00,,
+"""
+
+
+def write(folder: Path, campaign: str = KARAGANDA, team: str = TEAM) -> tuple[Path, Path]:
+    (folder / "letter.md.j2").write_text("Dear {{ recipient.name }}\n", encoding="utf-8")
+    (folder / "campaign.yaml").write_text(textwrap.dedent(campaign), encoding="utf-8")
+    (folder / "team.csv").write_text(team, encoding="utf-8")
+    return folder / "campaign.yaml", folder / "team.csv"
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def rota_json(campaign: Path, team: Path, first: str, days: int, *extra: str) -> dict:  # type: ignore[type-arg]
+    return json.loads(run("rota", str(campaign), "--volunteers", str(team), "--from", first, "--days", str(days),
+                          "--tz", "UTC", "--now", f"{first}T00:00", "--format", "json", *extra))
+
+
+def minutes(instant: dt.datetime) -> int:
+    return instant.hour * 60 + instant.minute
+
+
+def check_hard_rules(document: dict, campaign: Path, team: Path) -> None:  # type: ignore[type-arg]
+    """Every slot inside its office's hours, one volunteer per slot, nobody on two at once, nobody
+    outside their availability (on their clock) or over their cap (their day)."""
+    loaded = load(campaign)
+    offices = {o.id: o for o in loaded.offices}
+    people = {v.name: v for v in read_volunteers(team)}
+    by_office: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    by_volunteer: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    per_day: Counter[tuple[str, dt.date]] = Counter()
+    for slot in document["slots"]:
+        office = offices[slot["office"]]
+        start, end = dt.datetime.fromisoformat(slot["start"]), dt.datetime.fromisoformat(slot["end"])
+        local = start.astimezone(zoneinfo.ZoneInfo(office.timezone))
+        local_end = end.astimezone(zoneinfo.ZoneInfo(office.timezone))
+        assert local.date() == local_end.date() or minutes(local_end) == 0
+        spans = office.hours.spans(local.weekday())
+        assert any(a <= minutes(local) and (minutes(local_end) or 1440) <= b for a, b in spans), slot
+        by_office[slot["office"]].append((start, end))
+        if slot["volunteer"] is None:
+            continue
+        volunteer = people[slot["volunteer"]]
+        assert not volunteer.offices or slot["office"] in volunteer.offices
+        theirs = start.astimezone(zoneinfo.ZoneInfo(volunteer.timezone))
+        theirs_end = end.astimezone(zoneinfo.ZoneInfo(volunteer.timezone))
+        assert slot["your_start"] == theirs.isoformat()
+        free = volunteer.available.spans(theirs.weekday())
+        assert any(a <= minutes(theirs) and (minutes(theirs_end) or 1440) <= b for a, b in free), (slot, free)
+        by_volunteer[volunteer.name].append((start, end))
+        per_day[volunteer.name, theirs.date()] += 1
+    for spans in [*by_office.values(), *by_volunteer.values()]:
+        spans.sort()
+        assert all(earlier[1] <= later[0] for earlier, later in zip(spans, spans[1:], strict=False))
+    for (name, _), count in per_day.items():
+        cap = people[name].cap
+        assert cap is None or count <= cap
+
+
+def test_a_team_in_london_new_york_and_almaty_covers_karaganda(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path)
+    document = rota_json(campaign, team, "2026-12-07", 5)
+    check_hard_rules(document, campaign, team)
+    calls = {v["name"]: v["calls"] for v in document["volunteers"]}
+    assert all(calls[name] > 0 for name in calls)
+    # Ann's cap of 8 a day is kept and paced over her morning, not spent in its first two hours
+    ann = [dt.datetime.fromisoformat(s["your_start"]) for s in document["slots"] if s["volunteer"] == "Ann Smith"]
+    monday = [t for t in ann if t.date() == dt.date(2026, 12, 7)]
+    assert len(monday) == 8
+    assert max(monday) - min(monday) >= dt.timedelta(hours=3)
+    # what the rota says nobody covers is exactly the slots without a volunteer, run together
+    empty = [(s["office"], s["start"], s["end"]) for s in document["slots"] if s["volunteer"] is None]
+    assert empty
+    runs = [(u["office"], u["start"], u["end"]) for u in document["uncovered"]]
+    assert sum(1 for o, a, _ in empty if any(o == r[0] and r[1] <= a < r[2] for r in runs)) == len(empty)
+    assert not any(r[0] == s["office"] and r[1] <= s["start"] < r[2]
+                   for s in document["slots"] if s["volunteer"] for r in runs)
+
+
+def test_the_table_names_the_hours_nobody_covers(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path)
+    text = run("rota", str(campaign), "--volunteers", str(team), "--from", "2026-12-07", "--days", "1", "--tz", "UTC",
+               "--now", "2026-12-07T00:00")
+    assert "Hours no volunteer covers (office time):" in text
+    first = rota_json(campaign, team, "2026-12-07", 1)["uncovered"][0]
+    names = {"court": "Karaganda Oblast Court", "akimat": "Karaganda Oblast Akimat", "president": "President's Office"}
+    assert f"  {names[first['office']]}: Mon 07 Dec {first['start'][11:16]}-{first['end'][11:16]}\n" in text
+    assert "Ann Smith (Europe/London; dials from GB, at most 8 a day): 8 call(s)" in text
+    assert "Mon 07 Dec 04:00-04:15" in text or "Mon 07 Dec 04:15-04:30" in text
+
+
+def test_availability_is_read_on_the_volunteers_clock_across_a_london_clock_change(tmp_path: Path) -> None:
+    team = "name,timezone,available\nAnn,Europe/London,Mo-Su 06:00-07:00\n"
+    campaign = KARAGANDA.replace('"Mo-Fr 09:00-13:00,14:00-18:00; PH off"', '"Mo-Su 00:00-24:00"')
+    path, team_path = write(tmp_path, campaign, team)
+    document = rota_json(path, team_path, "2027-03-26", 5)  # London goes to BST on Sunday 28 March
+    check_hard_rules(document, path, team_path)
+    ann = [dt.datetime.fromisoformat(s["your_start"]) for s in document["slots"] if s["volunteer"] == "Ann"]
+    assert {t.strftime("%H:%M") for t in ann} == {"06:00", "06:15", "06:30", "06:45"}
+    utc = {t.astimezone(dt.timezone.utc).strftime("%d %H:%M") for t in ann}
+    assert "27 06:00" in utc and "29 05:00" in utc  # GMT before, BST after
+
+
+def test_the_2024_kazakh_change_moves_nobody_outside_their_hours(tmp_path: Path) -> None:
+    team = "name,timezone,available\nAigerim,Asia/Almaty,Mo-Fr 09:00-10:00\nAnn,Europe/London,Mo-Fr 04:00-05:00\n"
+    path, team_path = write(tmp_path, team=team)
+    document = rota_json(path, team_path, "2024-02-28", 4)  # Almaty +06 until 1 March 2024, then +05
+    check_hard_rules(document, path, team_path)
+    court = {s["start"]: s["volunteer"] for s in document["slots"] if s["office"] == "court"}
+    assert court["2024-02-29T09:00:00+06:00"] == "Aigerim"
+    assert court["2024-03-01T09:00:00+05:00"] == "Aigerim"
+    # Ann's 04:00 London is 10:00 in Karaganda in February and 09:00 from March
+    ann = sorted(s["start"] for s in document["slots"] if s["volunteer"] == "Ann")
+    assert any(t.startswith("2024-02-29T10:00") for t in ann)
+    assert any(t.startswith("2024-03-01T09:") for t in ann)
+
+
+def test_calls_are_spread_over_the_team_not_one_voice_at_opening(tmp_path: Path) -> None:
+    team = "name,timezone,available\n" + "".join(f"V{i},Asia/Almaty,Mo-Fr 08:00-19:00\n" for i in range(4))
+    campaign = KARAGANDA.split("  - id: akimat")[0]
+    path, team_path = write(tmp_path, campaign, team)
+    document = rota_json(path, team_path, "2026-12-07", 1)
+    check_hard_rules(document, path, team_path)
+    slots = document["slots"]
+    assert all(s["volunteer"] for s in slots) and len(slots) == 32
+    per_hour = Counter((s["volunteer"], s["start"][:13]) for s in slots)
+    assert max(per_hour.values()) == 1  # four free volunteers, four slots an hour: one each
+    assert {v["calls"] for v in document["volunteers"]} == {8}
+
+
+def test_offices_the_log_shows_reached_wait_for_the_others(tmp_path: Path) -> None:
+    team = "name,timezone,available\nAigerim,Asia/Almaty,Mo-Fr 09:00-10:00\n"
+    path, team_path = write(tmp_path, team=team)
+    before = rota_json(path, team_path, "2026-12-07", 1)
+    run("log", str(path), "court", "delivered", "--at", "2026-12-04T10:00", "--tz", "Asia/Almaty")
+    run("log", str(path), "akimat", "delivered", "--at", "2026-12-04T10:00", "--tz", "Asia/Almaty")
+    after = rota_json(path, team_path, "2026-12-07", 1)
+    assert {s["office"] for s in after["slots"] if s["volunteer"]} == {"president"}
+    assert {s["office"] for s in before["slots"] if s["volunteer"]} != {"president"}
+
+
+def test_same_inputs_same_bytes_and_a_volunteers_own_calendar(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path)
+    args = ["rota", str(campaign), "--volunteers", str(team), "--from", "2026-12-07", "--days", "2", "--tz", "UTC",
+            "--now", "2026-12-06T12:00"]
+    for fmt in ("table", "json", "csv", "ics"):
+        assert run(*args, "--format", fmt) == run(*args, "--format", fmt)
+    text = run(*args, "--format", "ics", "--volunteer", "ann smith")
+    calendar = icalendar.Calendar.from_ical(text)
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 16
+    first = events[0]
+    assert first["DTSTART"].params["TZID"] == "Europe/London"
+    assert first.decoded("DTSTART").tzinfo is not None
+    assert "Dial 00 7 7" in str(first["DESCRIPTION"]) and 'Say "prinyat fax"' in str(first["DESCRIPTION"])
+    alarm = next(iter(first.walk("VALARM")))
+    assert alarm.decoded("TRIGGER") == dt.timedelta(minutes=-5)
+    uids = [str(e["UID"]) for e in events]
+    assert len(set(uids)) == len(uids) and all(u.endswith("-ann-smith@faxcampaign") for u in uids)
+
+
+def test_out_writes_every_volunteers_file(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path)
+    pattern = str(tmp_path / "rota" / "{volunteer}" / "calls.csv")
+    run("rota", str(campaign), "--volunteers", str(team), "--from", "2026-12-07", "--days", "1", "--tz", "UTC",
+        "--now", "2026-12-06T12:00", "--format", "csv", "--out", pattern)
+    written = sorted(p.parent.name for p in (tmp_path / "rota").glob("*/calls.csv"))
+    assert written == ["aigerim-bekova", "ann-smith", "bob-jones", "dana-ivanova"]
+    rows = (tmp_path / "rota" / "ann-smith" / "calls.csv").read_text().splitlines()
+    assert rows[0].startswith("volunteer,your_start") and len(rows) == 9
+    assert all(row.startswith("Ann Smith,") for row in rows[1:])
+
+
+def test_a_bad_volunteers_file_is_located_and_nothing_is_printed(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path, team="name,timezone,available\nAnn,Europe/Londn,Mo-Fr 06:00-08:00\n")
+    result = CliRunner().invoke(cli, ["rota", str(campaign), "--volunteers", str(team)])
+    assert result.exit_code == 1
+    assert f"{team}:2:5: timezone: 'Europe/Londn' is not an IANA time zone" in result.output
+    assert "Traceback" not in result.output
+    team.write_text("name,timezone,available\nAnn,Europe/London,Mo-Fr 06:00-08:0x\n")
+    result = CliRunner().invoke(cli, ["check", str(campaign), "--volunteers", str(team)])
+    assert result.exit_code == 1
+    assert f"{team}:2:" in result.output and "error: available:" in result.output
+    team.write_text("name,timezone,available,offices\nAnn,Europe/London,Mo-Fr 06:00-08:00,nowhere\n")
+    result = CliRunner().invoke(cli, ["check", str(campaign), "--volunteers", str(team)])
+    assert result.exit_code == 1 and "offices: no recipient 'nowhere'" in result.output
+    team.write_text(TEAM)
+    result = CliRunner().invoke(cli, ["check", str(campaign), "--volunteers", str(team)])
+    assert result.exit_code == 0, result.output
+
+
+ZONES = ["Europe/London", "America/New_York", "Asia/Almaty", "Asia/Tokyo", "Australia/Sydney", "UTC"]
+SPANS = ["06:00-08:30", "09:00-13:00", "12:00-15:00,19:00-23:00", "00:00-24:00", "22:00-24:00"]
+DAYS = ["Mo-Fr", "Mo-Su", "Sa,Su", "Tu,Th"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    offices=st.lists(st.tuples(st.sampled_from(ZONES), st.sampled_from(DAYS), st.sampled_from(SPANS)),
+                     min_size=1, max_size=4),
+    team=st.lists(st.tuples(st.sampled_from(ZONES), st.sampled_from(DAYS), st.sampled_from(SPANS),
+                            st.one_of(st.none(), st.integers(1, 6))), min_size=1, max_size=6),
+    first=st.dates(dt.date(2024, 2, 20), dt.date(2027, 11, 20)),
+    slot=st.sampled_from(["15m", "30m", "1h"]),
+)
+def test_the_hard_rules_hold_for_any_team_and_campaign(offices: list[tuple[str, str, str]],
+                                                       team: list[tuple[str, str, str, int | None]],
+                                                       first: dt.date, slot: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        recipients = "".join(f"  - {{id: o{i}, name: Office {i}, fax: '+7 7212 42 02 2{i}', timezone: {zone}, "
+                             f"hours: '{days} {spans}'}}\n" for i, (zone, days, spans) in enumerate(offices))
+        campaign = f"title: T\nletter: letter.md.j2\ndefaults: {{country: KZ}}\nrecipients:\n{recipients}"
+        rows = "".join(f"V{i},{zone},\"{days} {spans}\",{cap or ''}\n"
+                       for i, (zone, days, spans, cap) in enumerate(team))
+        path, team_path = write(Path(tmp), campaign, "name,timezone,available,cap\n" + rows)
+        document = rota_json(path, team_path, first.isoformat(), 4, "--slot", slot)
+        check_hard_rules(document, path, team_path)
+
+
+def test_parse_hours_is_the_offices_syntax() -> None:
+    assert parse_hours("Mo-Fr 06:00-08:30; Sa 10:00-12:00").spans(5) == ((600, 720),)
+
+
+def test_make_rota_is_usable_without_the_command_line(write_campaign: Callable[..., Path], tmp_path: Path) -> None:
+    path = write_campaign()
+    (tmp_path / "team.csv").write_text("name,timezone,available\nAnn,Asia/Almaty,Mo-Fr 09:00-18:00\n")
+    loaded = load(path)
+    now = dt.datetime(2026, 12, 6, tzinfo=dt.timezone.utc)
+    result = make_rota(plan(loaded, dt.date(2026, 12, 7), 1, "UTC", now),
+                       read_volunteers(tmp_path / "team.csv"), 30)
+    assert len(result.assigned(0)) == 16  # 8 hours of 30-minute slots, one line at a time
+    assert {s.volunteer for s in result.slots} == {0, None}
