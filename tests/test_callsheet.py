@@ -156,7 +156,7 @@ def test_date_words_and_usage_errors(campaign: Path, tmp_path: Path) -> None:
     bad = run("callsheet", str(campaign), "--date", "2026-02-30", "--tz", "UTC", ok=False)
     assert bad.exit_code == 2 and "not a date: '2026-02-30'" in bad.stderr
     pattern = run("callsheet", str(campaign), "--tz", "UTC", "--out", str(tmp_path / "{day}.txt"), ok=False)
-    assert pattern.exit_code == 2 and "the only placeholder is {date}" in pattern.stderr
+    assert pattern.exit_code == 2 and "the placeholders are {date} and, with a rota, {volunteer}" in pattern.stderr
     pdf = run("callsheet", str(campaign), "--tz", "UTC", "--format", "pdf", ok=False)
     assert pdf.exit_code == 2 and "--format pdf needs --out" in pdf.stderr
 

@@ -62,8 +62,8 @@ def test_a_fifo_or_a_folder_as_the_campaign(tmp_path: Path) -> None:
     (["plan", "--from", "9999-12-30"], "9999-12-30 is out of range: use a date between 1900 and 2200"),
     (["plan", "--now", "0001-01-01T00:00"], "0001-01-01 is out of range"),
     (["callsheet", "--date", "0002-03-04"], "0002-03-04 is out of range"),
-    (["callsheet", "--out", "{date.__class__}"], "'{date.__class__}': the only placeholder is {date}"),
-    (["callsheet", "--out", "sheet-{0}.txt"], "the only placeholder is {date}"),
+    (["callsheet", "--out", "{date.__class__}"], "'{date.__class__}': the placeholders are {date} and"),
+    (["callsheet", "--out", "sheet-{0}.txt"], "the placeholders are {date}"),
 ])
 def test_bad_command_lines_are_usage_errors(write_campaign: Callable[..., Path], args: list[str],
                                             message: str) -> None:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -165,3 +166,23 @@ def test_log_copy_grows_a_laptop_log_into_the_team_database_and_back(write_campa
             ("busy", False), ("no-answer", True), ("delivered", False)], place
     with open_log(url, "TST-1", create=False) as log:
         assert log.exists
+
+
+def test_a_rota_saved_in_the_team_database_gives_each_volunteer_their_sheet(tmp_path: Path, url: str) -> None:
+    """`rota --save` into PostgreSQL; a volunteer's sheet and `status` read it there; `log-copy` carries it."""
+    import json
+
+    from test_rota import rota_json, sheet_starts, slot_runs, write
+
+    campaign, team = write(tmp_path)
+    document = rota_json(campaign, team, "2026-12-07", 2, "--save", "--log", url)
+    ann = run("callsheet", str(campaign), "--volunteer", "Ann Smith", "--date", "2026-12-08", "--now",
+              "2026-12-07T00:00", "--log", url)
+    assert ann.exit_code == 0, ann.output
+    assert sorted(sheet_starts(ann.stdout)) == slot_runs(document, "Ann Smith", dt.date(2026, 12, 8)) != []
+    saved = json.loads(run("status", str(campaign), "--log", url, "--format", "json", "--tz", "UTC").stdout)["rota"]
+    assert saved["slots"] == len(document["slots"])
+    local = tmp_path / "laptop.sqlite"
+    assert run("log-copy", str(campaign), url, str(local)).exit_code == 0
+    copied = json.loads(run("status", str(campaign), "--log", str(local), "--format", "json", "--tz", "UTC").stdout)
+    assert copied["rota"] == saved

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tempfile
 import textwrap
 import zoneinfo
@@ -67,7 +68,7 @@ def write(folder: Path, campaign: str = KARAGANDA, team: str = TEAM) -> tuple[Pa
 def run(*args: str) -> str:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout
 
 
 def rota_json(campaign: Path, team: Path, first: str, days: int, *extra: str) -> dict:  # type: ignore[type-arg]
@@ -289,3 +290,125 @@ def test_make_rota_is_usable_without_the_command_line(write_campaign: Callable[.
                        read_volunteers(tmp_path / "team.csv"), 30)
     assert len(result.assigned(0)) == 16  # 8 hours of 30-minute slots, one line at a time
     assert {s.volunteer for s in result.slots} == {0, None}
+
+
+# --- each volunteer's own sheet, and the rota's coverage in `status` ----------------------------------
+
+WHEN = re.compile(r"^(?:   When:   |           )(\d\d:\d\d)-(\d\d:\d\d) \(their (?:\w\w\w )?(\d\d:\d\d)-")
+
+
+def sheet_starts(text: str) -> list[str]:
+    """The start of each 'When' line of a text call sheet, on the volunteer's clock."""
+    return [m.group(1) for m in map(WHEN.match, text.splitlines()) if m]
+
+
+def slot_runs(document: dict, name: str, day: dt.date) -> list[str]:  # type: ignore[type-arg]
+    """The starts (HH:MM on the volunteer's clock) of each run of consecutive slots of one office that
+    ``name`` has on ``day`` (their day), computed here from the rota's JSON."""
+    mine = sorted((dt.datetime.fromisoformat(s["your_start"]), dt.datetime.fromisoformat(s["your_end"]), s["office"])
+                  for s in document["slots"] if s["volunteer"] == name)
+    runs: list[tuple[dt.datetime, dt.datetime, str]] = []
+    for start, end, office in mine:
+        if start.date() != day:
+            continue
+        same = [i for i, r in enumerate(runs) if r[2] == office and r[1] == start]
+        if same:
+            runs[same[0]] = (runs[same[0]][0], end, office)
+        else:
+            runs.append((start, end, office))
+    return sorted(f"{r[0]:%H:%M}" for r in runs)
+
+
+def test_callsheet_for_one_volunteer_gives_their_slots_on_their_clock(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path)
+    document = rota_json(campaign, team, "2026-12-07", 3)
+    (tmp_path / "rota.json").write_text(json.dumps(document), encoding="utf-8")
+    for name, zone, dialled in [("Ann Smith", "Europe/London", "00 7 7212"), ("Bob Jones", "America/New_York",
+                                                                              "011 7 7212"),
+                                ("Aigerim Bekova", "Asia/Almaty", "8 (7212)")]:
+        day = dt.date(2026, 12, 8)
+        text = run("callsheet", str(campaign), "--volunteer", name.upper(), "--rota", str(tmp_path / "rota.json"),
+                   "--date", day.isoformat(), "--now", "2026-12-07T00:00")
+        assert f"Call sheet of {name}'s rota slots for Tue 08 Dec 2026; times in {zone}" in text
+        assert sorted(sheet_starts(text)) == slot_runs(document, name, day) != []
+        assert dialled in text  # numbers as dialled from their country
+    # Bob's first calls of his Tuesday fall in a window that opened on his Monday evening: still there
+    bob = run("callsheet", str(campaign), "--volunteer", "Bob Jones", "--rota", str(tmp_path / "rota.json"),
+              "--date", "2026-12-08", "--now", "2026-12-07T00:00")
+    assert "00:00" in sheet_starts(bob) or min(sheet_starts(bob)) < "03:00"
+
+
+def test_saved_rota_gives_every_volunteer_a_sheet_in_their_folder(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path)
+    result = CliRunner().invoke(cli, ["rota", str(campaign), "--volunteers", str(team), "--from", "2026-12-07",
+                                      "--days", "2", "--tz", "UTC", "--now", "2026-12-07T00:00", "--format", "json",
+                                      "--save"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert f"saved {len(document['slots'])} slot(s)" in result.stderr
+    sheets = tmp_path / "sheets"
+    CliRunner().invoke(cli, ["callsheet", str(campaign), "--date", "2026-12-07", "--now", "2026-12-07T00:00",
+                             "--out", f"{sheets}/{{volunteer}}/{{date}}.txt", "-q"], catch_exceptions=False)
+    written = sorted(p.relative_to(sheets).as_posix() for p in sheets.rglob("*.txt"))
+    assert written == [f"{slug}/2026-12-07.txt" for slug in ("aigerim-bekova", "ann-smith", "bob-jones",
+                                                             "dana-ivanova")]
+    dana = (sheets / "dana-ivanova" / "2026-12-07.txt").read_text(encoding="utf-8")
+    assert sorted(sheet_starts(dana)) == slot_runs(document, "Dana Ivanova", dt.date(2026, 12, 7))
+
+
+def test_a_rota_slot_the_campaign_has_since_closed_is_never_on_a_sheet(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path)
+    rota_json(campaign, team, "2026-12-07", 1, "--save")
+    # the court now closes at noon, after the rota was made
+    campaign.write_text(campaign.read_text(encoding="utf-8").replace(
+        '    name: Karaganda Oblast Court\n', '    name: Karaganda Oblast Court\n    hours: "Mo-Fr 09:00-12:00"\n'),
+        encoding="utf-8")
+    result = CliRunner().invoke(cli, ["callsheet", str(campaign), "--volunteer", "Dana Ivanova", "--date",
+                                      "2026-12-07", "--now", "2026-12-07T00:00"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "Karaganda Oblast Court" not in result.stdout  # Dana's hours are 14:00-18:00 Almaty
+    assert "rota slot(s) of Dana Ivanova on 2026-12-07 left out: the campaign no longer has the office open" \
+        in result.stderr
+
+
+def test_status_shows_the_rota_coverage_and_what_was_reported_back(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path)
+    document = rota_json(campaign, team, "2026-12-07", 1, "--save")
+    aigerim = [s for s in document["slots"] if s["volunteer"] == "Aigerim Bekova"]
+    first = dt.datetime.fromisoformat(aigerim[0]["start"])
+    # one attempt logged as her first slot ends: it reports that slot, not the next one too
+    run("log", str(campaign), aigerim[0]["office"], "busy", "--by", "aigerim  bekova", "--at",
+        (first + dt.timedelta(minutes=15)).isoformat())
+    status = json.loads(run("status", str(campaign), "--now", "2026-12-07T12:00", "--tz", "UTC", "--format",
+                            "json"))["rota"]
+    assert status["slots"] == len(document["slots"])
+    assert status["assigned"] == sum(1 for s in document["slots"] if s["volunteer"])
+    noon = dt.datetime(2026, 12, 7, 12, tzinfo=dt.timezone.utc)
+    mine = {v["name"]: v for v in status["volunteers"]}
+    assert mine["Aigerim Bekova"] == {"name": "Aigerim Bekova", "assigned": len(aigerim), "reported_back": 1,
+                                      "over": sum(dt.datetime.fromisoformat(s["end"]) <= noon for s in aigerim)}
+    assert sum(v["reported_back"] for v in status["volunteers"]) == status["reported_back"] == 1
+    uncovered = [(u["office"], dt.datetime.fromisoformat(u["start"].replace("Z", "+00:00")))
+                 for u in status["uncovered"]]
+    assert sorted(uncovered) == sorted((u["office"], dt.datetime.fromisoformat(u["start"]))
+                                       for u in document["uncovered"])
+    table = run("status", str(campaign), "--now", "2026-12-07T12:00", "--tz", "UTC")
+    assert f"{status['assigned']} of {status['slots']} slot(s) assigned" in table
+    assert "Aigerim Bekova: " in table and "Hours no volunteer covers" in table
+
+
+def test_volunteer_sheet_errors(tmp_path: Path) -> None:
+    campaign, team = write(tmp_path)
+    none = CliRunner().invoke(cli, ["callsheet", str(campaign), "--volunteer", "Ann Smith"])
+    assert none.exit_code == 1 and "no rota saved in the log" in none.stderr and "rota --save" in none.stderr
+    bad = tmp_path / "rota.json"
+    bad.write_text('{"volunteers": [],\n "slots": [,]}', encoding="utf-8")
+    broken = CliRunner().invoke(cli, ["callsheet", str(campaign), "--volunteer", "Ann", "--rota", str(bad)])
+    assert broken.exit_code == 1 and f"{bad}:2:12: not JSON" in broken.stderr
+    assert "Traceback" not in broken.output
+    rota_json(campaign, team, "2026-12-07", 1, "--save")
+    nobody = CliRunner().invoke(cli, ["callsheet", str(campaign), "--volunteer", "Zed"])
+    assert nobody.exit_code == 2 and "'Zed' has no slot in the rota (volunteers: Aigerim Bekova, Ann Smith" \
+        in nobody.stderr
+    lone = CliRunner().invoke(cli, ["callsheet", str(campaign), "--rota", str(bad)])
+    assert lone.exit_code == 2 and "--rota needs --volunteer NAME" in lone.stderr

@@ -13,16 +13,18 @@ import functools
 import io
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from faxcampaign import clock
 from faxcampaign.campaign import Campaign, Office
 from faxcampaign.formats import offset_text, span_text, spreadsheet_safe
 from faxcampaign.letters import default_signer, render_call_script
+from faxcampaign.log import RotaSlot
 from faxcampaign.numbers import dial
 from faxcampaign.outcomes import OUTCOMES
 from faxcampaign.progress import Progress
-from faxcampaign.schedule import plan
+from faxcampaign.schedule import Window, plan
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Sheet:
     rows: tuple[Row, ...]
     closed: tuple[Closed, ...]
     starts: dt.date | None = None
+    volunteer: str | None = None  # a sheet of one volunteer's rota slots
+    dropped: int = 0  # rota slots left out because the office is no longer open then
 
     def nothing_text(self) -> str:
         """What the sheet says when no office is open that day."""
@@ -78,6 +82,8 @@ class Sheet:
             return f"Nothing to call yet: the campaign starts on {self.starts:%a %d %b %Y}."
         if self.deadline and self.date > self.deadline:
             return "Nothing to call: the campaign's deadline has passed."
+        if self.volunteer:
+            return f"Nothing to call today: the rota gives {self.volunteer} no call on this day."
         return NOTHING
 
     @property
@@ -100,7 +106,8 @@ class Sheet:
 
     def subheading(self) -> str:
         numbers = f"numbers dialled from {self.dial_from}" if self.dial_from else "numbers in international form"
-        return f"Call sheet for {self.date:%a %d %b %Y}; times in {self.zone}; {numbers}."
+        whose = f" of {self.volunteer}'s rota slots" if self.volunteer else ""
+        return f"Call sheet{whose} for {self.date:%a %d %b %Y}; times in {self.zone}; {numbers}."
 
 
 def _letter_path(folder: Path | None, recipient_id: str, signer: str | None = None) -> str | None:
@@ -141,41 +148,79 @@ def _logged(office: Office, zone: str, progress: Progress | None) -> str | None:
     return f"reached {known.delivered_today} today, {known.delivered} in total" + (f"; last: {last}" if last else "")
 
 
+def _rota_slots(windows: Sequence[Window], mine: Sequence[RotaSlot], zone: str, day: dt.date
+                ) -> tuple[list[Slot], int]:
+    """A volunteer's rota slots on the viewer-local ``day`` that lie inside one of today's ``windows``,
+    consecutive ones joined; and how many of that day's slots were left out because the campaign no
+    longer has the office open then (nothing is dialled outside an open window)."""
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    dropped = 0
+    for s in sorted(mine, key=lambda s: s.start):
+        if clock.local_date(s.start, zone) != day:
+            continue
+        if not any(w.start <= s.start and s.end <= w.end for w in windows):
+            dropped += 1
+            continue
+        if spans and spans[-1][1] == s.start:
+            spans[-1] = (spans[-1][0], s.end)
+        else:
+            spans.append((s.start, s.end))
+    office_zone = windows[0].office.timezone
+    return [Slot(clock.convert(a, zone), clock.convert(b, zone), clock.convert(a, office_zone),
+                 clock.convert(b, office_zone)) for a, b in spans], dropped
+
+
 def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, now: dt.datetime,
           letters: Path | None = None, progress: Progress | None = None, skip_delivered: bool = False,
-          letters_by: str | None = None) -> Sheet:
+          letters_by: str | None = None, rota: tuple[str, Sequence[RotaSlot]] | None = None) -> Sheet:
     """The sheet for the viewer-local ``day``: offices open that day, ordered by their first window.
 
     With ``progress`` (from the log), each row says what the log knows, suspect numbers come last, and
-    ``skip_delivered`` leaves out offices already delivered to on their own today."""
+    ``skip_delivered`` leaves out offices already delivered to on their own today. With ``rota`` (a
+    volunteer's name and their slots), only the offices and times of their slots that day."""
     result = plan(campaign, day, 1, zone, now)
     signer = default_signer(campaign)
+    mine: dict[str, list[RotaSlot]] = {}
+    for s in rota[1] if rota else ():
+        mine.setdefault(s.recipient, []).append(s)
     rows = []
-    for office_plan in result.offices:
+    dropped = 0
+    # a rota slot early in the day may lie in a window that opened the day before on this clock
+    source = plan(campaign, day - dt.timedelta(days=1), 2, zone, now) if rota else result
+    for office_plan in source.offices:
+        office = office_plan.office
+        if rota and not office_plan.windows:
+            dropped += sum(clock.local_date(s.start, zone) == day for s in mine.get(office.id, ()))
         if not office_plan.windows:
             continue
-        office = office_plan.office
         known = progress.office(office.id) if progress else None
         if skip_delivered and known and known.delivered_today:
             continue
-        slots = []
-        for w in office_plan.windows:
-            start, end = w.viewed(zone)
-            slots.append(Slot(start, end, w.start, w.end))
+        if rota:
+            slots, left_out = _rota_slots(office_plan.windows, mine.get(office.id, ()), zone, day)
+            dropped += left_out
+            if not slots:
+                continue
+        else:
+            slots = [Slot(*w.viewed(zone), w.start, w.end) for w in office_plan.windows]
         rows.append(Row(
             id=office.id, name=office.name, title=office.recipient.title, slots=tuple(slots),
             numbers=_numbers(office, dial_from, progress), manual=office.manual,
             # an automatic line is just sent: no phone call, so no script
-            script=render_call_script(campaign, office, signer, office_plan.windows[0].start.date())
+            script=render_call_script(campaign, office, signer, slots[0].office_start.date())
             if office.manual else "",
             letter=_letter_path(letters, office.id, letters_by), logged=_logged(office, zone, progress),
         ))
+    known_ids = {p.office.id for p in source.offices}
+    dropped += sum(clock.local_date(s.start, zone) == day for i, slots_of in mine.items() if i not in known_ids
+                   for s in slots_of)  # offices the campaign no longer has
     rows.sort(key=lambda r: r.slots[0].start)
     closed = sorted((c for p in result.offices for c in p.closed), key=lambda c: c.would_open)
     return Sheet(
         title=campaign.data.title, reference=campaign.data.reference, date=day, zone=zone, dial_from=dial_from,
         deadline=campaign.data.deadline, rows=tuple(rows),
         closed=tuple(Closed(c.office.name, c.reason, c.date) for c in closed), starts=campaign.data.starts,
+        volunteer=rota[0] if rota else None, dropped=dropped,
     )
 
 

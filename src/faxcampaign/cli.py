@@ -359,56 +359,134 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--signer", metavar="NAME", help="With --letters: your letters, as `render --signers` wrote them "
               "(DIR/<your-name>/<id>.pdf).")
 @click.option("--skip-delivered", is_flag=True, help="Leave out offices the log shows delivered to today.")
+@click.option("--volunteer", "volunteer", metavar="NAME", help="Only this volunteer's slots in the team's rota, "
+              "on their clock and dialled from their country unless --tz/--dial-from say otherwise.")
+@click.option("--rota", "rota_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.json",
+              help="The rota from `rota --format json`; default the one `rota --save` kept in the log.")
 @click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr when all is well (for cron, which mails "
               "any output).")
 @click.option("--now", "now_text", metavar="DATETIME",
               help="The time the sheet is made (your zone), for 'today' and the log's 'today'; default now.")
 @log_option
-def callsheet(campaign: Path, day_text: str | None, zone: str, dial_from: str | None, fmt: str,
-              pattern: str | None, letters_dir: Path | None, signer: str | None, skip_delivered: bool, quiet: bool,
-              now_text: str | None, log_path: str | None) -> None:
+@click.pass_context
+def callsheet(ctx: click.Context, campaign: Path, day_text: str | None, zone: str, dial_from: str | None, fmt: str,
+              pattern: str | None, letters_dir: Path | None, signer: str | None, skip_delivered: bool,
+              volunteer: str | None, rota_file: Path | None, quiet: bool, now_text: str | None,
+              log_path: str | None) -> None:
     """Today's calls for one volunteer: whom, when on your clock, what to dial and say.
 
     Made for cron: no prompts, no colour, the same bytes for the same inputs, files
     written whole. Exit 0 also when there is nothing to call.
+
+    With a team's rota (`faxcampaign rota`), --volunteer NAME gives only that
+    volunteer's slots; --out with {volunteer} writes every volunteer's sheet, each
+    on their own clock.
 
     \b
     Example:
       faxcampaign callsheet campaign.yaml --tz Europe/London --dial-from GB
       faxcampaign callsheet campaign.yaml --date tomorrow --tz Europe/London \\
           --dial-from GB --format html --out 'sheets/{date}.html'
+      faxcampaign callsheet campaign.yaml --volunteer "Ann Smith" --rota rota.json
+      faxcampaign callsheet campaign.yaml --date tomorrow --out 'sheets/{volunteer}/{date}.txt'
     """
-    from faxcampaign import clock
     from faxcampaign.callsheet import FORMATS, build
     from faxcampaign.campaign import load
-    from faxcampaign.files import atomic_write, dated_path
+    from faxcampaign.files import atomic_write
 
-    now = _now(now_text, zone)
-    today = clock.local_date(now, zone)
-    if day_text in (None, "today"):
-        day = today
-    elif day_text == "tomorrow":
-        day = today + dt.timedelta(days=1)
-    else:
-        day = dt.date.fromisoformat(day_text)
-    target = None
-    if pattern:
-        try:
-            target = dated_path(pattern, day)
-        except ValueError as e:
-            raise click.BadParameter(str(e), param_hint="'--out'") from None
-    elif fmt == "pdf":
+    every = pattern is not None and "{volunteer}" in pattern
+    if every and volunteer:
+        raise click.UsageError("--out with {volunteer} writes every volunteer's sheet; leave out --volunteer")
+    if rota_file and not (volunteer or every):
+        raise click.UsageError("--rota needs --volunteer NAME, or --out with {volunteer} for everyone's sheets")
+    if fmt == "pdf" and pattern is None:
         raise click.UsageError("--format pdf needs --out")
+    if pattern is not None:
+        try:
+            _sheet_path(pattern, dt.date(2000, 1, 1), "x")
+        except ValueError:
+            raise click.BadParameter(f"{pattern!r}: the placeholders are {{date}} and, with a rota, {{volunteer}}",
+                                     param_hint="'--out'") from None
     loaded = load(campaign)
-    progress = _progress(loaded, log_path, now)
-    sheet = build(loaded, day, zone, dial_from, now, letters_dir, progress, skip_delivered, signer)
-    result = FORMATS[fmt](sheet)
-    if target is None:
-        click.echo(result, nl=False)
-    else:
+    team: dict[str, list[Any]] | None = None
+    if volunteer or every:
+        team = _rota_of(loaded, rota_file, log_path)
+        if volunteer:
+            wanted = " ".join(volunteer.split()).casefold()
+            names = [n for n in team if n.casefold() == wanted]
+            if not names:
+                known = ", ".join(sorted(team)) or "none"
+                raise click.BadParameter(f"{volunteer!r} has no slot in the rota (volunteers: {known})",
+                                         param_hint="'--volunteer'")
+            team = {names[0]: team[names[0]]}
+    if team is not None and not team:
+        click.echo("nobody has a slot in the rota: no sheet written", err=True)
+        return
+    own_zone = ctx.get_parameter_source("zone") is click.core.ParameterSource.COMMANDLINE
+    own_dial = ctx.get_parameter_source("dial_from") is click.core.ParameterSource.COMMANDLINE
+    for name, slots in (team or {None: []}).items():  # type: ignore[dict-item]
+        their_zone = zone if own_zone or name is None else (slots[0].timezone or zone)
+        their_dial = dial_from if own_dial or name is None else slots[0].dial_from
+        now = _now(now_text, their_zone)
+        day = _sheet_day(day_text, now, their_zone)
+        progress = _progress(loaded, log_path, now)
+        sheet = build(loaded, day, their_zone, their_dial, now, letters_dir, progress, skip_delivered, signer,
+                      (name, slots) if name is not None else None)
+        if sheet.dropped:
+            click.echo(f"warning: {sheet.dropped} rota slot(s) of {name} on {day} left out: the campaign no longer "
+                       "has the office open then; make the rota again", err=True)
+        result = FORMATS[fmt](sheet)
+        if pattern is None:
+            click.echo(result, nl=False)
+            continue
+        target = _sheet_path(pattern, day, name)
         atomic_write(target, result)
         if not quiet:
             click.echo(f"wrote {target}", err=True)
+
+
+def _sheet_day(day_text: str | None, now: dt.datetime, zone: str) -> dt.date:
+    from faxcampaign import clock
+
+    today = clock.local_date(now, zone)
+    if day_text in (None, "today"):
+        return today
+    if day_text == "tomorrow":
+        return today + dt.timedelta(days=1)
+    return dt.date.fromisoformat(day_text)
+
+
+def _sheet_path(pattern: str, day: dt.date, volunteer: str | None) -> Path:
+    """--out: {date} is the day; {volunteer} the volunteer's file name (with a rota)."""
+    from faxcampaign.files import dated_path
+    from faxcampaign.letters import Signer
+
+    if "{volunteer}" in pattern and volunteer is not None:
+        pattern = pattern.replace("{volunteer}", Signer(volunteer).slug)
+    return dated_path(pattern, day)
+
+
+def _rota_of(loaded: Any, rota_file: Path | None, log_path: str | None) -> dict[str, list[Any]]:
+    """Each volunteer's slots, from --rota FILE or the rota saved in the log; in order of name."""
+    if rota_file is not None:
+        from faxcampaign.rota import read_rota_file
+
+        slots = read_rota_file(rota_file)
+    else:
+        from faxcampaign.log import location, open_log
+        from faxcampaign.roster import Roster
+
+        where = location(log_path, loaded.path)
+        with open_log(where, Roster.of(loaded).key, create=False) as log:
+            slots = log.rota()
+        if not slots:
+            raise click.ClickException(f"no rota saved in the log ({where}): run `faxcampaign rota "
+                                       "--save`, or give --rota FILE")
+    team: dict[str, list[Any]] = {}
+    for s in slots:
+        if s.volunteer is not None:
+            team.setdefault(s.volunteer, []).append(s)
+    return dict(sorted(team.items()))
 
 
 def _slot(ctx: click.Context, param: click.Parameter, value: str) -> int:
@@ -436,10 +514,13 @@ def _slot(ctx: click.Context, param: click.Parameter, value: str) -> int:
 @click.option("--out", "pattern", metavar="PATTERN",
               help="Write each volunteer's own file, e.g. 'rota/{volunteer}/calls.ics' ({volunteer} is their "
               "file name).")
+@click.option("--save", is_flag=True, help="Keep the rota in the campaign's log (replacing the saved slots of "
+              "these days), for `callsheet --volunteer` and `status`.")
 @click.option("--now", "now_text", metavar="DATETIME", help="The time the rota is made (--tz); default now.")
 @log_option
 def rota(campaign: Path, volunteers_file: Path, first: dt.date | None, days: int, minutes: int, zone: str,
-         only: str | None, fmt: str, pattern: str | None, now_text: str | None, log_path: str | None) -> None:
+         only: str | None, fmt: str, pattern: str | None, save: bool, now_text: str | None,
+         log_path: str | None) -> None:
     """Spread the team's calls over every office's open hours.
 
     Each slot of each open window goes to one volunteer who is free then on
@@ -452,6 +533,7 @@ def rota(campaign: Path, volunteers_file: Path, first: dt.date | None, days: int
       faxcampaign rota campaign.yaml --volunteers team.csv --from 2003-01-06 --days 5
       faxcampaign rota campaign.yaml --volunteers team.csv --volunteer "Ann Smith" --format ics > ann.ics
       faxcampaign rota campaign.yaml --volunteers team.csv --format ics --out 'rota/{volunteer}/calls.ics'
+      faxcampaign rota campaign.yaml --volunteers team.csv --save > /dev/null
     """
     from faxcampaign import clock
     from faxcampaign.files import atomic_write
@@ -470,8 +552,10 @@ def rota(campaign: Path, volunteers_file: Path, first: dt.date | None, days: int
     team = read_volunteers(volunteers_file, [o.id for o in loaded.offices])
     progress = _progress(loaded, log_path, now)
     reached = frozenset(o.id for o in progress.offices if o.delivered) if progress else frozenset()
-    result = make_rota(make_plan(loaded, first or clock.local_date(now, zone), days, zone, now), team, minutes,
-                       reached)
+    the_plan = make_plan(loaded, first or clock.local_date(now, zone), days, zone, now)
+    result = make_rota(the_plan, team, minutes, reached)
+    if save:
+        _save_rota(campaign, log_path, result, now)
     chosen = None
     if only:
         chosen = result.volunteer(only)
@@ -484,6 +568,17 @@ def rota(campaign: Path, volunteers_file: Path, first: dt.date | None, days: int
         target = Path(pattern.replace("{volunteer}", volunteer.slug))
         atomic_write(target, FORMATS[fmt](result, index))
     click.echo(f"wrote {len(result.volunteers)} file(s) by {pattern}", err=True)
+
+
+def _save_rota(campaign: Path, log_path: str | None, result: Any, now: dt.datetime) -> None:
+    from faxcampaign.log import public
+    from faxcampaign.roster import open_campaign_log, writable
+    from faxcampaign.rota import saved_slots
+
+    log, roster = open_campaign_log(campaign, log_path)
+    with writable(log, roster, campaign) as kept:
+        count = kept.save_rota(saved_slots(result), result.plan.range_start, result.plan.range_end, now)
+    click.echo(f"saved {count} slot(s) in {public(kept.where)}", err=True)
 
 
 def _volunteer(value: str | None) -> str | None:
@@ -575,7 +670,8 @@ def log_command(campaign: Path, recipient: str | None, outcome: str | None, numb
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @log_option
 def status(campaign: Path, zone: str, now_text: str | None, fmt: str, log_path: str | None) -> None:
-    """The campaign's progress from its log: offices reached, deliveries, numbers' health.
+    """The campaign's progress from its log: offices reached, deliveries, numbers' health,
+    and the saved rota's coverage (`rota --save`).
 
     Offices not yet reached come first. A number is suspect when it got
     wrong-number or not-fax on two or more days with no delivery in between.
@@ -586,6 +682,7 @@ def status(campaign: Path, zone: str, now_text: str | None, fmt: str, log_path: 
       faxcampaign status campaign.yaml --tz Europe/London
       faxcampaign status campaign.yaml --format json
     """
+    from faxcampaign.progress import coverage
     from faxcampaign.report import STATUS_FORMATS
     from faxcampaign.roster import open_campaign_log
 
@@ -593,6 +690,7 @@ def status(campaign: Path, zone: str, now_text: str | None, fmt: str, log_path: 
     log, roster = open_campaign_log(campaign, log_path)
     with log:
         result = _tally(roster, log, now)
+        result.rota = coverage(log.rota(), log.reports(), now)
     click.echo(STATUS_FORMATS[fmt](result, zone), nl=False)
 
 

@@ -70,6 +70,17 @@ class Summary(NamedTuple):
     delivered_since: list[tuple[str, str]]  # recipient, at
 
 
+class RotaSlot(NamedTuple):
+    """One slot of a saved rota (migration 3): an office's call slot and who has it."""
+
+    recipient: str
+    start: dt.datetime  # aware
+    end: dt.datetime
+    volunteer: str | None  # None: nobody covers it
+    timezone: str | None = None  # the volunteer's zone and the country they dial from
+    dial_from: str | None = None
+
+
 class Job(NamedTuple):
     """A fax job handed to a sending backend (the send issue's table; see migration 2)."""
 
@@ -169,6 +180,21 @@ MIGRATIONS: list[list[str]] = [
             state TEXT NOT NULL,
             recorded TEXT NOT NULL,
             UNIQUE (backend, job))""",
+    ],
+    [
+        # the team's rota (`rota --save`): a plan, not a record, so saving a rota again replaces the
+        # slots of the days it covers; a slot nobody has carries no volunteer
+        """CREATE TABLE rota_slot (
+            id {serial},
+            campaign TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            start_at TEXT NOT NULL,
+            end_at TEXT NOT NULL,
+            volunteer TEXT,
+            timezone TEXT,
+            dial_from TEXT,
+            saved TEXT NOT NULL)""",
+        "CREATE INDEX rota_slot_by_time ON rota_slot (campaign, start_at)",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -387,6 +413,35 @@ class Log:
             db.execute(self.dialect.sql("INSERT INTO roster (digest, data) VALUES (?, ?) ON CONFLICT (digest) DO "
                                         "UPDATE SET data = excluded.data"), (digest, data))
 
+    # the rota (`rota --save`, `callsheet --volunteer`, `status`)
+
+    def save_rota(self, slots: Iterable[RotaSlot], first: dt.datetime, last: dt.datetime, now: dt.datetime) -> int:
+        """Replace the saved slots that start in [first, last) with ``slots``, in one transaction."""
+        saved = utc_text(now)
+        count = 0
+        with self._write() as db:
+            db.execute(self.dialect.sql("DELETE FROM rota_slot WHERE campaign = ? AND start_at >= ? AND start_at < ?"),
+                       (self.campaign, utc_text(first), utc_text(last)))
+            for s in slots:
+                db.execute(self.dialect.sql(
+                    "INSERT INTO rota_slot (campaign, recipient, start_at, end_at, volunteer, timezone, dial_from, "
+                    "saved) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                    (self.campaign, s.recipient, utc_text(s.start), utc_text(s.end), s.volunteer, s.timezone,
+                     s.dial_from, saved))
+                count += 1
+        return count
+
+    def rota(self) -> list[RotaSlot]:
+        """The saved rota, in order of time."""
+        rows = self._query("SELECT recipient, start_at, end_at, volunteer, timezone, dial_from FROM rota_slot "
+                           "WHERE campaign = ? ORDER BY start_at, recipient, id", (self.campaign,))
+        return [RotaSlot(r[0], from_utc_text(r[1]), from_utc_text(r[2]), *r[3:6]) for r in rows]
+
+    def reports(self) -> list[tuple[str, str, str]]:
+        """(recipient, volunteer, at) of every live attempt that names its volunteer, oldest first."""
+        return self._query("SELECT recipient, volunteer, at FROM attempt a WHERE campaign = ? AND volunteer IS NOT "
+                           "NULL AND a.id NOT IN (SELECT attempt FROM void) ORDER BY at", (self.campaign,))
+
     # jobs (sending)
 
     def add_job(self, job: Job) -> None:
@@ -431,9 +486,15 @@ def copy_log(source: Log, target: Log) -> tuple[int, int, int]:
     ends = source._query("SELECT e.backend, e.job, e.state, e.recorded FROM job_end e JOIN job j ON "
                          "j.backend = e.backend AND j.job = e.job WHERE j.campaign = ? ORDER BY e.id",
                          (source.campaign,))
+    slots = [] if target.rota() else source._query(  # a rota already in the target is the target's own
+        "SELECT recipient, start_at, end_at, volunteer, timezone, dial_from, saved FROM rota_slot WHERE campaign = ? "
+        "ORDER BY id", (source.campaign,))
     sql = target.dialect.sql
     copied = [0, 0, 0]
     with target._write() as db:
+        for row in slots:
+            db.execute(sql("INSERT INTO rota_slot (campaign, recipient, start_at, end_at, volunteer, timezone, "
+                           "dial_from, saved) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), (target.campaign, *row))
         for row in rows:
             if target._insert(db, target._INSERT_ATTEMPT, (target.campaign, *row)) is not None:
                 copied[0] += 1

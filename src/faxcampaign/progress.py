@@ -10,12 +10,14 @@ Rules (docs/log.md):
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 
 from faxcampaign import clock
-from faxcampaign.log import Summary, from_utc_text, utc_text
+from faxcampaign.log import RotaSlot, Summary, from_utc_text, utc_text
 from faxcampaign.outcomes import DEAD_LINE, DELIVERED, GOT_THROUGH, NOT_COUNTED
 from faxcampaign.roster import Roster
 
@@ -91,6 +93,7 @@ class Progress:
     now: dt.datetime
     deadline: dt.date | None
     offices: list[OfficeProgress]  # not yet reached first, then by name
+    rota: Coverage | None = None  # the saved rota's coverage, when there is one
 
     @property
     def reached(self) -> int:
@@ -109,6 +112,75 @@ class Progress:
 
     def office(self, office_id: str) -> OfficeProgress | None:
         return next((o for o in self.offices if o.id == office_id), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Helper:
+    """One volunteer's part of the saved rota."""
+
+    name: str
+    assigned: int
+    due: int  # slots already over
+    reported: int  # of those, slots with an attempt they logged
+
+
+@dataclasses.dataclass(frozen=True)
+class Coverage:
+    """How the saved rota covers the offices' hours, and how much of it was reported back."""
+
+    first: dt.datetime
+    last: dt.datetime
+    slots: int
+    volunteers: list[Helper]  # by name
+    uncovered: list[tuple[str, dt.datetime, dt.datetime]]  # (office id, start, end): runs nobody has
+
+    @property
+    def assigned(self) -> int:
+        return sum(h.assigned for h in self.volunteers)
+
+    @property
+    def due(self) -> int:
+        return sum(h.due for h in self.volunteers)
+
+    @property
+    def reported(self) -> int:
+        return sum(h.reported for h in self.volunteers)
+
+
+def coverage(slots: Sequence[RotaSlot], reports: Sequence[tuple[str, str, str]], now: dt.datetime
+             ) -> Coverage | None:
+    """The saved rota against the log. A slot is *reported back* when its volunteer logged an attempt on
+    its office from one slot length before its start to one slot length after its end (people log a
+    little early or late); a slot is *due* once it is over."""
+    if not slots:
+        return None
+    logged: dict[tuple[str, str], list[dt.datetime]] = {}
+    for recipient, volunteer, at in reports:
+        logged.setdefault((recipient, " ".join(volunteer.split()).casefold()), []).append(from_utc_text(at))
+    counts: dict[str, list[int]] = {}
+    used: dict[tuple[str, str], int] = {}  # per office and volunteer: attempts already matched to a slot
+    uncovered: list[tuple[str, dt.datetime, dt.datetime]] = []
+    for s in sorted(slots, key=lambda s: (s.recipient, s.start)):
+        if s.volunteer is None:
+            if uncovered and uncovered[-1][0] == s.recipient and uncovered[-1][2] == s.start:
+                uncovered[-1] = (s.recipient, uncovered[-1][1], s.end)
+            else:
+                uncovered.append((s.recipient, s.start, s.end))
+            continue
+        tally = counts.setdefault(s.volunteer, [0, 0, 0])
+        tally[0] += 1
+        if s.end <= now:
+            tally[1] += 1
+            key = (s.recipient, " ".join(s.volunteer.split()).casefold())
+            times = logged.get(key, [])
+            length = s.end - s.start
+            i = max(bisect.bisect_left(times, s.start - length), used.get(key, 0))
+            if i < len(times) and times[i] <= s.end + length:
+                tally[2] += 1
+                used[key] = i + 1  # one attempt reports one slot
+    uncovered.sort(key=lambda u: (u[1], u[0]))
+    return Coverage(min(s.start for s in slots), max(s.end for s in slots), len(slots),
+                    [Helper(name, *counts[name]) for name in sorted(counts, key=str.casefold)], uncovered)
 
 
 def today_bounds(timezone: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

@@ -84,7 +84,34 @@ def status_table(p: Progress, zone: str) -> str:
                 else:
                     health = "ok" if n.attempts else "not tried"
                 out.append(f"    {n.e164:<16} {health}")
+    if p.rota:
+        out += ["", *_coverage_lines(p, zone)]
     return "\n".join(out) + "\n"
+
+
+UNCOVERED_SHOWN = 12
+
+
+def _coverage_lines(p: Progress, zone: str) -> list[str]:
+    r = p.rota
+    assert r is not None
+    first, last = clock.convert(r.first, zone), clock.convert(r.last, zone)
+    share = f" ({100 * r.reported // r.due}%)" if r.due else ""
+    out = [f"Rota, {first:%a %d %b} to {last:%a %d %b %Y} ({zone}): {r.assigned} of {r.slots} slot(s) assigned; "
+           f"{r.due} over, {r.reported} reported back{share}."]
+    for h in r.volunteers:
+        out.append(f"  {h.name}: {h.assigned} slot(s), {h.due} over, {h.reported} reported back")
+    if r.uncovered:
+        names = {o.id: o.name for o in p.offices}
+        timezones = {o.id: o.timezone for o in p.offices}
+        out.append(f"Hours no volunteer covers ({len(r.uncovered)} stretch(es), office time):")
+        for office, start, end in r.uncovered[:UNCOVERED_SHOWN]:
+            zone_of = timezones.get(office, "UTC")
+            begin, finish = clock.convert(start, zone_of), clock.convert(end, zone_of)
+            out.append(f"  {names.get(office, office)}: {begin:%a %d %b %H:%M}-{finish:%H:%M} {offset_text(begin)}")
+        if len(r.uncovered) > UNCOVERED_SHOWN:
+            out.append(f"  ... and {len(r.uncovered) - UNCOVERED_SHOWN} more (--format json lists them all)")
+    return out
 
 
 def status_document(p: Progress, zone: str) -> dict[str, Any]:
@@ -116,6 +143,14 @@ def status_document(p: Progress, zone: str) -> dict[str, Any]:
             }
             for o in p.offices
         ],
+        "rota": None if p.rota is None else {
+            "first": utc_text(p.rota.first), "last": utc_text(p.rota.last), "slots": p.rota.slots,
+            "assigned": p.rota.assigned, "over": p.rota.due, "reported_back": p.rota.reported,
+            "volunteers": [{"name": h.name, "assigned": h.assigned, "over": h.due, "reported_back": h.reported}
+                           for h in p.rota.volunteers],
+            "uncovered": [{"office": office, "start": utc_text(a), "end": utc_text(b)}
+                          for office, a, b in p.rota.uncovered],
+        },
     }
 
 

@@ -28,9 +28,12 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 from faxcampaign import clock
+from faxcampaign.errors import FaxCampaignError
+from faxcampaign.log import RotaSlot
 from faxcampaign.schedule import Plan
 from faxcampaign.team import Volunteer
 
@@ -290,7 +293,7 @@ def document(rota: Rota, only: int | None = None) -> dict[str, object]:
         "days": plan.days,
         "slot_minutes": rota.minutes,
         "volunteers": [{"name": rota.volunteers[i].name, "timezone": rota.volunteers[i].timezone,
-                        "calls": len(rota.assigned(i))} for i in people],
+                        "country": rota.volunteers[i].country, "calls": len(rota.assigned(i))} for i in people],
         "slots": slots,
     }
     if only is None:
@@ -383,6 +386,74 @@ def as_ics(rota: Rota, only: int | None = None) -> str:
     calendar.add_missing_timezones()
     text: str = calendar.to_ical().decode("utf-8")
     return text
+
+
+# The rota kept: in the log (`rota --save`) or in a file (`rota --format json`), for `callsheet --volunteer`
+# and `status`.
+
+def saved_slots(rota: Rota) -> list[RotaSlot]:
+    """Every slot of the rota, with its volunteer or none, as the log keeps them."""
+    result = []
+    for slot in rota.slots:
+        office = rota.plan.offices[slot.office].office
+        start = dt.datetime.fromtimestamp(slot.start, dt.timezone.utc)
+        end = dt.datetime.fromtimestamp(slot.end, dt.timezone.utc)
+        if slot.volunteer is None:
+            result.append(RotaSlot(office.id, start, end, None))
+        else:
+            v = rota.volunteers[slot.volunteer]
+            result.append(RotaSlot(office.id, start, end, v.name, v.timezone, v.country))
+    return result
+
+
+class RotaFileError(FaxCampaignError):
+    """A rota file (from `rota --format json`) cannot be read: FILE[:LINE:COL]: message."""
+
+
+def read_rota_file(path: Path) -> list[RotaSlot]:
+    """The slots of a file that `rota --format json` wrote (one volunteer's or the whole team's)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise RotaFileError(f"{path}: cannot read: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise RotaFileError(f"{path}: not UTF-8 text (byte {e.start})") from e
+    except json.JSONDecodeError as e:
+        raise RotaFileError(f"{path}:{e.lineno}:{e.colno}: not JSON: {e.msg}") from e
+
+    def fail(where: str, message: str) -> RotaFileError:
+        return RotaFileError(f"{path}: {where}: {message} (write the file with `faxcampaign rota --format json`)")
+
+    if not isinstance(data, dict) or not isinstance(data.get("slots"), list) or \
+            not isinstance(data.get("volunteers"), list):
+        raise fail("top level", "not a rota: no 'volunteers' and 'slots' lists")
+    people: dict[str, tuple[str, str | None]] = {}
+    for i, v in enumerate(data["volunteers"]):
+        if not isinstance(v, dict) or not isinstance(v.get("name"), str) or not isinstance(v.get("timezone"), str):
+            raise fail(f"volunteers[{i}]", "needs a name and a timezone")
+        if not clock.is_zone(v["timezone"]):
+            raise fail(f"volunteers[{i}].timezone", f"unknown time zone {v['timezone']!r}")
+        country = v.get("country")
+        people[v["name"]] = (v["timezone"], country if isinstance(country, str) else None)
+    result = []
+    for i, item in enumerate(data["slots"]):
+        if not isinstance(item, dict) or not isinstance(item.get("office"), str):
+            raise fail(f"slots[{i}]", "needs an office")
+        try:
+            start = dt.datetime.fromisoformat(item["start"])
+            end = dt.datetime.fromisoformat(item["end"])
+        except (KeyError, TypeError, ValueError):
+            raise fail(f"slots[{i}]", "start and end must be ISO date-times with an offset") from None
+        if start.tzinfo is None or end.tzinfo is None or end <= start:
+            raise fail(f"slots[{i}]", "start and end must carry an offset, the end after the start")
+        name = item.get("volunteer")
+        if name is not None and name not in people:
+            raise fail(f"slots[{i}].volunteer", f"{name!r} is not among the file's volunteers")
+        zone, country = people[name] if name is not None else (None, None)
+        result.append(RotaSlot(item["office"], start, end, name, zone, country))
+    return result
 
 
 FORMATS = {"table": as_table, "json": as_json, "csv": as_csv, "ics": as_ics}
