@@ -73,7 +73,8 @@ class Rota:
     def uncovered(self) -> list[tuple[int, float, float]]:
         """(office, start, end) of each run of consecutive slots nobody has, in order of office then time."""
         runs: list[tuple[int, float, float]] = []
-        for slot in sorted((s for s in self.slots if s.volunteer is None), key=lambda s: (s.office, s.start)):
+        # a slot is (office, start, ...): sorted as tuples, by office then time (no two share both)
+        for slot in sorted(s for s in self.slots if s.volunteer is None):
             if runs and runs[-1][0] == slot.office and runs[-1][2] == slot.start:
                 runs[-1] = (slot.office, runs[-1][1], slot.end)
             else:
@@ -93,6 +94,12 @@ class Rota:
 def instant(seconds: float, zone: str) -> dt.datetime:
     """POSIX seconds on ``zone``'s clock (slots share their starts: each is converted once)."""
     return clock.convert(dt.datetime.fromtimestamp(seconds, dt.timezone.utc), zone)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def iso(seconds: float, zone: str) -> str:
+    """`instant` in ISO 8601, with the zone's offset."""
+    return instant(seconds, zone).isoformat()
 
 
 def _office_slots(plan: Plan, minutes: int) -> tuple[list[tuple[float, int, dt.date]], list[tuple[int, float, float]]]:
@@ -140,6 +147,7 @@ def make_rota(plan: Plan, volunteers: Sequence[Volunteer], minutes: int, reached
     offices = [p.office for p in plan.offices]
     ids = [o.id for o in offices]
     last_chance = [p.days.last[1].timestamp() if p.days.last else float("inf") for p in plan.offices]
+    need = [(ids[o] in reached, last_chance[o]) for o in range(len(offices))]  # the order's fixed part
     load = [0] * len(volunteers)
     busy_until = [0.0] * len(volunteers)
     used: dict[tuple[int, dt.date], int] = defaultdict(int)
@@ -169,8 +177,7 @@ def make_rota(plan: Plan, volunteers: Sequence[Volunteer], minutes: int, reached
         candidates.sort()
         taken = [False] * len(candidates)
         done: list[Slot] = []
-        order = sorted(group, key=lambda s: (ids[s[1]] in reached, last_chance[s[1]],
-                                             filled[s[1], s[2]], s[1]))
+        order = sorted(group, key=lambda s: (need[s[1]], filled[s[1], s[2]], s[1])) if len(group) > 1 else group
         head = 0  # candidates before it are all taken
         for _, office, office_day in order:
             while head < len(candidates) and taken[head]:
@@ -226,7 +233,11 @@ def as_table(rota: Rota, only: int | None = None) -> str:
     plan = rota.plan
     out = [f"Rota: {plan.campaign.data.title}, {plan.first:%a %d %b %Y} + {plan.days} day(s), "
            f"{rota.minutes}-minute slots"]
-    times: dict[tuple[float, str] | tuple[float, str, int], str] = {}  # slots share their times: format once
+    names = [p.office.name for p in plan.offices]
+    office_zones = [p.office.timezone for p in plan.offices]
+    # slots share their times: each start is formatted once per zone
+    yours_by_zone: dict[str, dict[float, str]] = defaultdict(dict)
+    theirs_by_zone: dict[str, dict[float, str]] = defaultdict(dict)
     for index in _chosen(rota, only):
         volunteer = rota.volunteers[index]
         mine = rota.assigned(index)
@@ -234,19 +245,22 @@ def as_table(rota: Rota, only: int | None = None) -> str:
         origin = f"; dials from {volunteer.country}" if volunteer.country else ""
         out += ["", f"{volunteer.name} ({volunteer.timezone}{origin}{cap}): {len(mine)} call(s)"]
         endings: dict[int, str] = {}  # by office: the number as this volunteer dials it
+        yours = yours_by_zone[volunteer.timezone]
         for slot in mine:
-            office = plan.offices[slot.office].office
-            mine_text = times.get((slot.start, volunteer.timezone))
+            at = slot.start
+            mine_text = yours.get(at)
             if mine_text is None:
-                start, end = instant(slot.start, volunteer.timezone), instant(slot.end, volunteer.timezone)
-                mine_text = times[slot.start, volunteer.timezone] = f"{start:%a %d %b} {span_text(start, end)}"
-            theirs = times.get((slot.start, office.timezone, 0))
+                start, end = instant(at, volunteer.timezone), instant(slot.end, volunteer.timezone)
+                mine_text = yours[at] = f"{start:%a %d %b} {span_text(start, end)}"
+            office_zone = office_zones[slot.office]
+            theirs_at = theirs_by_zone[office_zone]
+            theirs = theirs_at.get(at)
             if theirs is None:
-                theirs = times[slot.start, office.timezone, 0] = f"{instant(slot.start, office.timezone):%H:%M}"
+                theirs = theirs_at[at] = f"{instant(at, office_zone):%H:%M}"
             ending = endings.get(slot.office)
             if ending is None:
                 ending = endings[slot.office] = f" their time)  {_dial(rota, slot)[0]}"
-            out.append(f"  {mine_text}  {office.name} ({theirs}{ending}")
+            out.append(f"  {mine_text}  {names[slot.office]} ({theirs}{ending}")
     if only is None:
         uncovered = rota.uncovered()
         total, covered = len(rota.slots), len(rota.assigned())
@@ -277,15 +291,15 @@ def document(rota: Rota, only: int | None = None) -> dict[str, object]:
         office = plan.offices[slot.office].office
         item: dict[str, object] = {
             "office": office.id,
-            "start": instant(slot.start, office.timezone).isoformat(),
-            "end": instant(slot.end, office.timezone).isoformat(),
+            "start": iso(slot.start, office.timezone),
+            "end": iso(slot.end, office.timezone),
             "volunteer": None,
         }
         if slot.volunteer is not None:
             volunteer = rota.volunteers[slot.volunteer]
             number, e164 = _dial(rota, slot)
-            item.update(volunteer=volunteer.name, your_start=instant(slot.start, volunteer.timezone).isoformat(),
-                        your_end=instant(slot.end, volunteer.timezone).isoformat(), dial=number, e164=e164)
+            item.update(volunteer=volunteer.name, your_start=iso(slot.start, volunteer.timezone),
+                        your_end=iso(slot.end, volunteer.timezone), dial=number, e164=e164)
         slots.append(item)
     result: dict[str, object] = {
         "campaign": plan.campaign.data.title,
@@ -298,11 +312,11 @@ def document(rota: Rota, only: int | None = None) -> dict[str, object]:
     }
     if only is None:
         result["uncovered"] = [
-            {"office": plan.offices[o].office.id, "start": instant(a, plan.offices[o].office.timezone).isoformat(),
-             "end": instant(b, plan.offices[o].office.timezone).isoformat()} for o, a, b in rota.uncovered()]
+            {"office": plan.offices[o].office.id, "start": iso(a, plan.offices[o].office.timezone),
+             "end": iso(b, plan.offices[o].office.timezone)} for o, a, b in rota.uncovered()]
         result["shorter_than_a_slot"] = [
-            {"office": plan.offices[o].office.id, "start": instant(a, plan.offices[o].office.timezone).isoformat(),
-             "end": instant(b, plan.offices[o].office.timezone).isoformat()} for o, a, b in rota.short]
+            {"office": plan.offices[o].office.id, "start": iso(a, plan.offices[o].office.timezone),
+             "end": iso(b, plan.offices[o].office.timezone)} for o, a, b in rota.short]
     return result
 
 
@@ -328,9 +342,9 @@ def as_csv(rota: Rota, only: int | None = None) -> str:
             office = rota.plan.offices[slot.office].office
             number, e164 = _dial(rota, slot)
             writer.writerow([spreadsheet_safe(volunteer.name),
-                             instant(slot.start, volunteer.timezone).isoformat(),
-                             instant(slot.end, volunteer.timezone).isoformat(), volunteer.timezone, office.id,
-                             spreadsheet_safe(office.name), instant(slot.start, office.timezone).isoformat(),
+                             iso(slot.start, volunteer.timezone),
+                             iso(slot.end, volunteer.timezone), volunteer.timezone, office.id,
+                             spreadsheet_safe(office.name), iso(slot.start, office.timezone),
                              number, e164])
     return buffer.getvalue()
 
