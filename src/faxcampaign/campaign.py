@@ -122,7 +122,17 @@ def _listify(value: Any) -> Any:
     return value
 
 
+def _language(value: str) -> str:
+    from faxcampaign.language import LanguageError, normalise
+
+    try:
+        return normalise(value)
+    except LanguageError as e:
+        raise ValueError(str(e)) from None
+
+
 Day = Annotated[dt.date, AfterValidator(_sane_day)]
+Language = Annotated[str, AfterValidator(_language), Field(description="BCP 47 language tag, e.g. ru, kk, tr")]
 Slug = Annotated[str, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^" + SLUG.pattern[:-2] + "$"})]
 TimeZone = Annotated[str, AfterValidator(_timezone), Field(description="IANA time zone, e.g. Asia/Almaty")]
 Country = Annotated[str, AfterValidator(_country), Field(description="ISO 3166-1 alpha-2 code, e.g. KZ")]
@@ -164,6 +174,13 @@ class Sender(_Model):
     phone: str | None = None
 
 
+class Phrase(_Model):
+    """What to say when the office answers, in its language, with how to pronounce it."""
+
+    text: str = Field(description="the phrase as written, e.g. 'Примите факс'")
+    say: str | None = Field(None, description="how to pronounce it, e.g. 'PREE-nyat fax'")
+
+
 class Defaults(_Model):
     """Settings every recipient inherits unless it gives its own."""
 
@@ -171,6 +188,8 @@ class Defaults(_Model):
     timezone: TimeZone | None = None
     hours: Hours | None = None
     manual: bool = True
+    language: Language | None = None
+    phrase: Phrase | None = None
 
 
 class Closed(_Model):
@@ -205,6 +224,9 @@ class Recipient(_Model):
     hours: Hours | None = None
     manual: bool | None = None
     call_script: str | None = Field(None, description="this office's own call script, instead of the campaign's")
+    language: Language | None = Field(None, description="the language the office reads (its letter's language)")
+    bilingual: bool | None = Field(None, description="send the letter in its language followed by the original")
+    phrase: Phrase | None = None
     closed: list[Closed] = []
     open: list[Open] = []
     context: dict[str, Any] = {}
@@ -217,7 +239,16 @@ class CampaignFile(_Model):
     reference: str | None = None
     starts: Day | None = None
     deadline: Day | None = None
-    letter: str = Field(description="path of the Jinja2 letter template, relative to this file")
+    language: Language = Field("en", description="the campaign's own language: of a single letter template, of "
+                               "`closing`, and of the original in bilingual letters")
+    letter: str | dict[Language, str] = Field(
+        description="path of the Jinja2 letter template, relative to this file; or one path per language, "
+        "e.g. {ru: letter.ru.md.j2, en: letter.md.j2}")
+    bilingual: bool = Field(False, description="each letter in its recipient's language, followed by the "
+                            "original in the campaign's language")
+    words: dict[Language, dict[str, str]] = Field(
+        {}, description="per language, the campaign's own wording of the fixed words (to, from, page, closing, "
+        "translation, original, ...)")
     numbers_dialled_from: Country | None = Field(
         None, description="the fax numbers are written as dialled from this country"
     )
@@ -249,6 +280,9 @@ class Office:
     open: Mapping[dt.date, tuple[str, OpeningHours | None]]
     recipient: Recipient
     index: int = -1  # its place in the file's recipients list
+    language: str = "en"  # the language it reads
+    bilingual: bool = False
+    phrase: Phrase | None = None
 
 
 @dataclasses.dataclass
@@ -267,7 +301,22 @@ class Campaign:
 
     @property
     def letter_path(self) -> Path:
-        return self.path.parent / self.data.letter
+        """The template in the campaign's own language."""
+        return self.path.parent / self.templates[self.data.language]
+
+    @functools.cached_property
+    def templates(self) -> dict[str, str]:
+        """Letter template paths by language (the single-path form is the campaign's language)."""
+        letter = self.data.letter
+        return {self.data.language: letter} if isinstance(letter, str) else dict(letter)
+
+    def template_language(self, language: str) -> str:
+        """The language of the template a reader of ``language`` gets: their own, else one of the same
+        primary language ("ru" for "ru-KZ"), else the campaign's."""
+        if language in self.templates:
+            return language
+        base = language.split("-", 1)[0]
+        return base if base in self.templates else self.data.language
 
     @functools.cached_property
     def _by_id(self) -> dict[str, Office]:
@@ -544,25 +593,58 @@ class _Loader:
                 self.add("warning", base + ("open", j, "hours"), f"{entry.date} is a {day} but these hours "
                          f"open nothing on {day}; write e.g. '{day} 09:00-13:00'")
 
-    def check_letter(self, name: str) -> None:
-        """The letter must be a file inside the campaign's folder, symlinks followed: a campaign from a
-        stranger may not print the organiser's own files into a fax."""
+    def check_language(self, model: CampaignFile, templates: Mapping[str, str], r: Recipient, language: str,
+                       bilingual: bool, here: Path_) -> None:
+        """Warn where a recipient's letter will not be in its language, or will print English labels."""
+        from faxcampaign.language import has_words, primary
+
+        place: Path_ = here + ("language",) if r.language else \
+            ("defaults", "language") if model.defaults.language else ("language",)
+        if language not in templates and primary(language) not in templates:
+            what = "a bilingual letter without its translation" if bilingual else f"the {model.language!r} letter"
+            self.add("warning", place, f"no letter template for {language!r}: this recipient gets {what}; add "
+                     f"'letter: {{{language}: templates/letter.{language}.md.j2, ...}}'")
+        if not has_words(language) and language not in model.words and primary(language) not in model.words:
+            self.add("warning", place, f"faxcampaign has no built-in {language!r} words for the cover sheet and "
+                     f"page numbers, so they print in English; give them under 'words: {{{language}: ...}}'")
+
+    def check_letters(self, model: CampaignFile) -> None:
+        """Each letter template must be a file inside the campaign's folder, symlinks followed: a campaign
+        from a stranger may not print the organiser's own files into a fax."""
+        if isinstance(model.letter, str):
+            self.check_letter(model.letter, ("letter",))
+            return
+        for language, name in model.letter.items():
+            self.check_letter(name, ("letter", language))
+        if model.language not in model.letter:
+            self.add("error", ("letter",), f"no template in the campaign's language {model.language!r} (the "
+                     f"original of every letter); give 'letter: {{{model.language}: ...}}' or set 'language'")
+        from faxcampaign.language import KEYS
+
+        for language, table in model.words.items():
+            for key in table:
+                if key not in KEYS:
+                    close = difflib.get_close_matches(key, KEYS, n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else f" (the words: {', '.join(KEYS)})"
+                    self.add("error", ("words", language, key), f"no fixed word {key!r}{hint}")
+
+    def check_letter(self, name: str, place: Path_) -> None:
         from faxcampaign.files import is_inside
 
         folder = self.path.parent
         letter = folder / name
         if not is_inside(letter, folder):
-            self.add("error", ("letter",), f"the letter template must be inside the campaign's folder "
+            self.add("error", place, f"the letter template must be inside the campaign's folder "
                      f"({folder.resolve()}); {name!r} is not")
             return
         try:
             found = letter.is_file()
         except OSError as e:
             found = False
-            self.add("error", ("letter",), f"cannot read the letter template {name!r}: {e.strerror or e}")
+            self.add("error", place, f"cannot read the letter template {name!r}: {e.strerror or e}")
             return
         if not found:
-            self.add("error", ("letter",), f"letter template not found: {letter}")
+            self.add("error", place, f"letter template not found: {letter}")
 
     def resolve(self, model: CampaignFile, indexes: list[int]) -> list[Office]:
         if model.fax_gateway is not None:
@@ -575,7 +657,8 @@ class _Loader:
                          "e.g. '{e164_digits}@fax.example.net'")
         if model.starts and model.deadline and model.deadline < model.starts:
             self.add("error", ("deadline",), f"the deadline {model.deadline} is before starts {model.starts}")
-        self.check_letter(model.letter)
+        self.check_letters(model)
+        templates = {model.language: model.letter} if isinstance(model.letter, str) else model.letter
         from faxcampaign.numbers import NumberError, parse_number
 
         defaults = model.defaults
@@ -630,6 +713,9 @@ class _Loader:
                          "known")
             if not (timezone and hours):
                 continue
+            language = r.language or defaults.language or model.language
+            bilingual = model.bilingual if r.bilingual is None else r.bilingual
+            self.check_language(model, templates, r, language, bilingual, here)
             offices.append(
                 Office(
                     id=r.id,
@@ -643,6 +729,9 @@ class _Loader:
                     open={o.date: (o.reason, o.hours) for o in [*model.open, *r.open]},
                     recipient=r,
                     index=i,
+                    language=language,
+                    bilingual=bilingual and language != model.language,
+                    phrase=r.phrase or defaults.phrase,
                 )
             )
         return offices
@@ -651,7 +740,8 @@ class _Loader:
 _NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
     CampaignFile: {"sender": Sender, "defaults": Defaults, "closed": Closed, "open": Open,
                    "recipients": Recipient},
-    Recipient: {"closed": Closed, "open": Open},
+    Recipient: {"closed": Closed, "open": Open, "phrase": Phrase},
+    Defaults: {"phrase": Phrase},
 }
 
 

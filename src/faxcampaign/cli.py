@@ -309,9 +309,12 @@ def _signers(loaded: Any, signer: str | None, organisation: str | None, address:
 @click.option("--date", "letter_date", callback=_date, metavar="DATE", help="The letter's date; default today.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Render in N processes; default the number of CPUs.")
+@click.option("--font", "fonts", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="FILE.ttf", help="A TrueType font for characters the letter font lacks (CJK, Arabic, ...), "
+              "tried before the computer's own fonts; repeatable.")
 def render(campaign: Path, out: Path, signer: str | None, organisation: str | None, address: tuple[str, ...],
            email: str | None, signers_file: Path | None, only: tuple[str, ...], combine: bool, cover: bool,
-           fmt: str, paper: str, letter_date: dt.date | None, jobs: int | None) -> None:
+           fmt: str, paper: str, letter_date: dt.date | None, jobs: int | None, fonts: tuple[Path, ...]) -> None:
     """Write fax-ready letters, one per recipient (and per signer).
 
     \b
@@ -328,7 +331,7 @@ def render(campaign: Path, out: Path, signer: str | None, organisation: str | No
     loaded = _load_with(campaign, only)
     one, many = _signers(loaded, signer, organisation, address, email, signers_file)
     today = letter_date or clock.local_date(clock.utc_now(), clock.system_zone_name())
-    options = Options(today=today, paper=paper, cover=cover, fmt=fmt)
+    options = Options(today=today, paper=paper, cover=cover, fmt=fmt, fonts=fonts)
     total = count_tasks(loaded, many, only)
     show = sys.stderr.isatty() and total > 20
     bar: Any = click.progressbar(length=total, label="Rendering", file=sys.stderr) if show else nullcontext()

@@ -14,7 +14,7 @@ import functools
 import re
 import traceback
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,23 @@ def escape_markdown(value: Any) -> str:
 
 def _environment(campaign: Campaign, folder: Path, markdown: bool) -> jinja2.Environment:
     """The sandbox for one of the campaign's templates: it loads files only from the campaign's folder."""
-    return sandbox.environment(str(folder), str(campaign.path.parent), escape_markdown if markdown else None)
+    env = sandbox.environment(str(folder), str(campaign.path.parent), escape_markdown if markdown else None)
+    env.filters["format_date"] = _format_date
+    return env
+
+
+@jinja2.pass_context
+def _format_date(context: Any, value: Any, style: str = "long") -> str:
+    """``{{ campaign.deadline | format_date }}``: a date in the letter's language (``language``);
+    style short, medium, long (the default), full, or a CLDR pattern such as "d MMMM y"."""
+    from faxcampaign import language
+
+    if not isinstance(value, dt.date):
+        raise TypeError(f"format_date needs a date, not {type(value).__name__}")
+    tag = context.get("language", language.DEFAULT)
+    if style == "long":
+        return language.long_date(value, tag)
+    return language.format_date(value, "en-GB" if tag == language.DEFAULT else tag, style)
 
 
 def _line(error: BaseException, filename: str) -> int:
@@ -128,7 +144,7 @@ def recipient_vars(campaign: Campaign, office: Office) -> dict[str, Any]:
 
 
 def variables(campaign: Campaign, office: Office, signer: Signer, today: dt.date,
-              everyone: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+              everyone: list[dict[str, Any]] | None = None, language: str | None = None) -> dict[str, Any]:
     """The template's variables. The `recipients` list is built once per campaign (a call script
     rendered for each of 5,000 offices must not rebuild it 5,000 times)."""
     if everyone is None:
@@ -149,6 +165,7 @@ def variables(campaign: Campaign, office: Office, signer: Signer, today: dt.date
         "sender": dataclasses.asdict(signer),
         "context": campaign.context_for(office),
         "today": today,
+        "language": language or campaign.template_language(office.language),
     }
 
 
@@ -160,43 +177,53 @@ def _everyone(campaign: Campaign) -> list[dict[str, Any]]:
 
 
 class LetterTemplate:
-    """The campaign's letter template, compiled once."""
+    """The campaign's letter templates (one per language), each compiled once, when first needed."""
 
     def __init__(self, campaign: Campaign):
         self.campaign = campaign
-        path = campaign.letter_path
-        self.filename = str(path)
-        env = _environment(campaign, path.parent, True)
-        try:
-            self.template = env.get_template(path.name)
-        except jinja2.TemplateError as e:
-            raise TemplateError(_explain(e), self.filename, _line(e, self.filename)) from e
-        self._rendered: dict[tuple[str, Signer, dt.date], str] = {}
+        self._compiled: dict[str, tuple[jinja2.Template, str]] = {}
+        self._rendered: dict[tuple[str, Signer, dt.date, str], str] = {}
+        self.compiled(campaign.data.language)
 
-    def render(self, office: Office, signer: Signer, today: dt.date) -> str:
-        """The letter body as Markdown text (remembered: a check before writing and the writing itself
-        render each letter once)."""
-        key = (office.id, signer, today)
+    def compiled(self, language: str) -> tuple[jinja2.Template, str]:
+        """(the template, its file name) for the letter in ``language`` (one of the campaign's)."""
+        if language not in self._compiled:
+            path = self.campaign.path.parent / self.campaign.templates[language]
+            filename = str(path)
+            env = _environment(self.campaign, path.parent, True)
+            try:
+                self._compiled[language] = (env.get_template(path.name), filename)
+            except jinja2.TemplateError as e:
+                raise TemplateError(_explain(e), filename, _line(e, filename)) from e
+        return self._compiled[language]
+
+    def render(self, office: Office, signer: Signer, today: dt.date, language: str | None = None) -> str:
+        """The letter body as Markdown text, in ``language`` (default: the office's letter language);
+        remembered: a check before writing and the writing itself render each letter once."""
+        language = language or self.campaign.template_language(office.language)
+        key = (office.id, signer, today, language)
         if key not in self._rendered:
-            self._rendered[key] = self._render(office, signer, today)
+            self._rendered[key] = self._render(office, signer, today, language)
         return self._rendered[key]
 
-    def _render(self, office: Office, signer: Signer, today: dt.date) -> str:
-        values = variables(self.campaign, office, signer, today)
+    def _render(self, office: Office, signer: Signer, today: dt.date, language: str) -> str:
+        template, filename = self.compiled(language)
+        values = variables(self.campaign, office, signer, today, language=language)
         try:
-            return sandbox.render(self.template, values)
+            return sandbox.render(template, values)
         except Exception as e:  # also a template's own ZeroDivisionError, IndexError, ...
-            line, column = _line(e, self.filename), 1
+            line, column = _line(e, filename), 1
             explained = _explain(e)
             if isinstance(e, jinja2.UndefinedError):
-                explained, column = _undefined(e, self._source(), line, values)
-            raise TemplateError(f"recipient {office.id!r}: {explained}", self.filename, line, column) from e
+                explained, column = _undefined(e, _source(filename), line, values)
+            raise TemplateError(f"recipient {office.id!r}: {explained}", filename, line, column) from e
 
-    def _source(self) -> str:
-        try:
-            return Path(self.filename).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return ""
+
+def _source(filename: str) -> str:
+    try:
+        return Path(filename).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def render_call_script(campaign: Campaign, office: Office, signer: Signer, today: dt.date) -> str:
@@ -358,37 +385,62 @@ class Letter:
     author: str
     subject: str
     cover: Cover | None = None
+    language: str = "en"
+    words: Mapping[str, str] | None = None  # the fixed words (language.words); None: English
+    heading: str | None = None  # a part's heading in a bilingual letter ("Перевод", "Original")
+    original: Letter | None = None  # a bilingual letter's second part
 
 
-def format_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+def word(letter: Letter, key: str) -> str:
+    """One of the letter's fixed words (English when it has none of its own)."""
+    from faxcampaign.language import WORDS
+
+    return (letter.words or WORDS["en"])[key]
 
 
 def build_letter(campaign: Campaign, template: LetterTemplate, office: Office, signer: Signer, today: dt.date,
                  cover: bool = False) -> Letter:
-    """Render the template for one office and signer, and gather the page's text around it."""
+    """Render the template for one office and signer, and gather the page's text around it: in the
+    office's language (its template's), followed in a bilingual letter by the original."""
+    language = campaign.template_language(office.language)
+    letter = _letter_in(campaign, template, office, signer, today, cover, language)
+    if not office.bilingual or language == campaign.data.language:
+        return letter
+    original = _letter_in(campaign, template, office, signer, today, False, campaign.data.language)
+    return dataclasses.replace(letter, heading=word(letter, "translation"),
+                               original=dataclasses.replace(original, heading=word(original, "original")))
+
+
+def _letter_in(campaign: Campaign, template: LetterTemplate, office: Office, signer: Signer, today: dt.date,
+               cover: bool, language: str) -> Letter:
+    from faxcampaign import language as languages
     from faxcampaign.numbers import dial
 
+    words = languages.words(language, campaign.data.words,
+                            campaign.data.closing if language == campaign.data.language else None)
     r = office.recipient
-    body = parse_markdown(template.render(office, signer, today))
+    body = parse_markdown(template.render(office, signer, today, language))
     numbers = " or ".join(dial(n, None) for n in office.fax)
     sender = tuple(x for x in (signer.name, signer.organisation, *signer.address, signer.email, signer.phone) if x)
     recipient = tuple(x for x in (r.name, r.title, r.organisation, *r.address) if x)
     reference = campaign.data.reference
     contact = ", ".join(x for x in (signer.email, signer.phone) if x) or signer.name
+    date = languages.long_date(today, language)
     return Letter(
         key=office.id,
         sender=sender,
-        date=format_date(today),
+        date=date,
         recipient=recipient,
         by_fax=numbers,
         reference=reference,
-        salutation=r.salutation or "Dear Sir or Madam,",
+        salutation=r.salutation or words["salutation"],
         body=body,
-        closing=campaign.data.closing,
+        closing=words["closing"],
         signature=tuple(x for x in (signer.name, signer.organisation) if x),
         title=f"{campaign.data.title}: letter to {r.name}",
         author=signer.name,
         subject=reference or campaign.data.title,
-        cover=Cover(recipient, numbers, sender, contact, format_date(today)) if cover else None,
+        cover=Cover(recipient, numbers, sender, contact, date) if cover else None,
+        language=language,
+        words=words,
     )

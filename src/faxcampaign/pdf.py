@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from faxcampaign.letters import Block, Letter, ListBlock, Run
+from faxcampaign.letters import Block, Letter, ListBlock, Run, word
 
 if TYPE_CHECKING:
     from faxcampaign.callsheet import Sheet
@@ -47,7 +47,8 @@ def register_fonts() -> str:
     # Ghostscript take binary streams.
     rl_config.useA85 = 0
     for name, filename in FACES.items():
-        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+        # not shaped: Latin and Cyrillic need no shaping, and letters stay the same bytes as ever
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename), shapable=False))
     addMapping(FAMILY, 0, 0, "DejaVuSerif")
     addMapping(FAMILY, 1, 0, "DejaVuSerif-Bold")
     addMapping(FAMILY, 0, 1, "DejaVuSerif-Italic")
@@ -55,27 +56,144 @@ def register_fonts() -> str:
     return FAMILY
 
 
-def prepare() -> None:
-    """Import what a letter needs and register the fonts now (before worker processes fork)."""
+def prepare(fonts: Sequence[Path] = ()) -> None:
+    """Import what a letter needs and register the fonts now (before worker processes fork); ``fonts``:
+    the user's own fallback fonts (--font), tried before the system's."""
     import reportlab.platypus  # noqa: F401
 
+    use_fonts(fonts)
     _styles()
     _flowables()
 
 
 @functools.lru_cache(maxsize=1)
-def _covered() -> frozenset[int]:
+def _covered() -> frozenset[str]:
+    """The characters every face of the letter font has."""
     from reportlab.pdfbase import pdfmetrics
 
     register_fonts()
     sets = [set(pdfmetrics.getFont(name).face.charToGlyph) for name in FACES]
-    return frozenset(set.intersection(*sets))
+    return frozenset(chr(c) for c in set.intersection(*sets))
+
+
+# --- fallback fonts: other scripts (CJK, Arabic, Hebrew, Georgian, Armenian, Devanagari, ...) ---------
+#
+# A character the letter font lacks is drawn in the first fallback font that has it: the fonts given
+# with --font, in order, then a font fontconfig finds on this computer (`fc-list :charset=...`),
+# preferring regular faces, DejaVu Sans, then Noto. Which system font is found depends on the fonts
+# installed; give --font to make letters the same on every computer.
+
+_user_fonts: list[Path] = []
+_fallbacks: list[tuple[str, frozenset[int]]] = []  # (registered name, its characters), in order of trial
+
+
+def use_fonts(paths: Sequence[Path]) -> None:
+    """Use these font files (TrueType) first for characters the letter font lacks."""
+    wanted = [Path(p) for p in paths]
+    if wanted == _user_fonts:
+        return
+    _user_fonts[:] = wanted
+    _fallbacks.clear()
+    _fallback_for.cache_clear()
+    for path in wanted:
+        _register_fallback(path)
+
+
+class FontError(ValueError):
+    pass
+
+
+def _register_fallback(path: Path) -> str | None:
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    name = "Fallback-" + "".join(c if c.isalnum() else "-" for c in path.stem)[:40] + f"-{len(_fallbacks)}"
+    try:
+        font = TTFont(name, str(path), shapable=True)  # joined Arabic letters, Indic clusters (uharfbuzz)
+    except (TTFError, OSError, ValueError) as e:
+        if path in _user_fonts:
+            raise FontError(f"{path}: not a TrueType font reportlab can embed ({e})") from e
+        return None
+    pdfmetrics.registerFont(font)
+    for bold in (0, 1):
+        for italic in (0, 1):
+            addMapping(name, bold, italic, name)  # the fallback has one face: bold and italic print regular
+    _fallbacks.append((name, frozenset(font.face.charToGlyph)))
+    return name
+
+
+def _system_font(code: int) -> Path | None:
+    """A TrueType file on this computer with the character, by fontconfig; None without fontconfig."""
+    import subprocess
+
+    try:
+        found = subprocess.run(["fc-list", "--format", "%{file}\n", f":charset={code:x}"], capture_output=True,
+                               text=True, timeout=30, check=False).stdout.split("\n")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = sorted({f for f in found if f.lower().endswith(".ttf")}, key=lambda f: (
+        any(w in Path(f).stem.lower() for w in ("bold", "italic", "oblique", "mono", "light", "condensed")),
+        0 if "DejaVuSans" in f else 1 if "Noto" in f else 2, f))
+    return Path(files[0]) if files else None
+
+
+@functools.cache
+def _fallback_for(character: str) -> str | None:
+    """The registered name of the first fallback font that has ``character``."""
+    code = ord(character)
+    for name, characters in _fallbacks:
+        if code in characters:
+            return name
+    path = _system_font(code)
+    if path is None or path in _tried:
+        return None
+    _tried.add(path)
+    found = _register_fallback(path)
+    return found if found is not None and code in _fallbacks[-1][1] else None
+
+
+_tried: set[Path] = set()  # system fonts registered (or found unusable)
+
+
+def _segments(text: str) -> list[tuple[str | None, str]]:
+    """``text`` cut into runs of one font: None for the letter font, else a fallback's name."""
+    covered = _covered()
+    if covered.issuperset(text):
+        return [(None, text)]
+    runs: list[tuple[str | None, str]] = []
+    for c in text:
+        font = None if c in covered or c.isspace() else _fallback_for(c)
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + c)
+        else:
+            runs.append((font, c))
+    return runs
 
 
 def missing_glyphs(text: str) -> list[str]:
-    """Characters of ``text`` that the letter fonts cannot draw (white space aside)."""
+    """Characters of ``text`` that neither the letter font nor any fallback font can draw (white space
+    aside)."""
     covered = _covered()
-    return sorted({c for c in text if not c.isspace() and ord(c) not in covered})
+    return sorted({c for c in text if not c.isspace() and c not in covered and _fallback_for(c) is None})
+
+
+def _draw(canvas: Any, text: str, size: float, x: float, y: float, centred: bool = False) -> None:
+    """drawString in the letter font (already set on ``canvas``), switching to fallback fonts for runs
+    of characters it lacks."""
+    runs = _segments(text)
+    if len(runs) == 1 and runs[0][0] is None:
+        (canvas.drawCentredString if centred else canvas.drawString)(x, y, text)
+        return
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    widths = [stringWidth(part, font or FAMILY, size) for font, part in runs]
+    at = x - sum(widths) / 2 if centred else x
+    for (font, part), width in zip(runs, widths, strict=True):
+        canvas.setFont(font or FAMILY, size)
+        canvas.drawString(at, y, part)
+        at += width
+    canvas.setFont(FAMILY, size)
 
 
 def page_size(paper: str) -> tuple[float, float]:
@@ -87,7 +205,7 @@ def page_size(paper: str) -> tuple[float, float]:
 
 @functools.lru_cache(maxsize=1)
 def _styles() -> dict[str, Any]:
-    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
     register_fonts()
@@ -100,11 +218,33 @@ def _styles() -> dict[str, Any]:
         "item": ParagraphStyle("item", parent=base, spaceAfter=BODY_SIZE * 0.3),
         "heading": ParagraphStyle("heading", parent=base, fontName="DejaVuSerif-Bold", fontSize=28, leading=34,
                                   spaceAfter=18),
+        "title": ParagraphStyle("title", parent=base, fontSize=14, leading=18, alignment=TA_CENTER),
     }
 
 
+@functools.lru_cache(maxsize=8)
+def _styles_for(language: str) -> dict[str, Any]:
+    """The styles of a letter in ``language``: right-aligned for a right-to-left script."""
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
+    from faxcampaign.language import is_rtl
+
+    styles = _styles()
+    if not is_rtl(language):
+        return styles
+    right = {name: ParagraphStyle(f"{name}-rtl", parent=style, alignment=TA_RIGHT)
+             for name, style in styles.items() if name in ("body", "block", "item")}
+    return {**styles, **right}
+
+
 def _text(text: str) -> str:
-    return escape(text).replace("\n", "<br/>")
+    """Plain text as paragraph markup: escaped, and runs the letter font lacks in a fallback font."""
+    runs = _segments(text)
+    if len(runs) == 1 and runs[0][0] is None:
+        return escape(text).replace("\n", "<br/>")
+    return "".join(escape(part).replace("\n", "<br/>") if font is None else
+                   f'<font name="{font}">{escape(part)}</font>' for font, part in runs)
 
 
 def _runs(runs: Sequence[Run]) -> str:
@@ -128,10 +268,9 @@ def _lines(lines: Sequence[str], style: Any, bold_first: bool = False) -> Any:
     return Paragraph("<br/>".join(parts), style)
 
 
-def _body(blocks: Sequence[Block]) -> list[Any]:
+def _body(blocks: Sequence[Block], styles: dict[str, Any]) -> list[Any]:
     from reportlab.platypus import ListFlowable, ListItem, Paragraph
 
-    styles = _styles()
     story: list[Any] = []
     for block in blocks:
         if isinstance(block, ListBlock):
@@ -183,49 +322,65 @@ def _cover(letter: Letter) -> list[Any]:
     assert letter.cover is not None
     styles = _styles()
     cover = letter.cover
+
+    def w(key: str) -> str:
+        return word(letter, key)
+
     rows = [
-        ["To:", _lines(cover.to, styles["block"], bold_first=True)],
-        ["Fax:", _lines([cover.fax_to], styles["block"])],
-        ["From:", _lines(cover.sender, styles["block"], bold_first=True)],
-        ["Date:", _lines([cover.date], styles["block"])],
-        ["Pages:", _flowables()[1]("{total} including this cover sheet")],
+        [w("to"), _lines(cover.to, styles["block"], bold_first=True)],
+        [w("fax_number"), _lines([cover.fax_to], styles["block"])],
+        [w("from"), _lines(cover.sender, styles["block"], bold_first=True)],
+        [w("date"), _lines([cover.date], styles["block"])],
+        [w("pages"), _flowables()[1](w("pages_value"))],
     ]
     if letter.reference:
-        rows.append(["Ref:", _lines([letter.reference], styles["block"])])
-    table = Table([[Paragraph(f"<b>{label}</b>", styles["block"]), value] for label, value in rows],
+        rows.append([w("ref"), _lines([letter.reference], styles["block"])])
+    table = Table([[Paragraph(f"<b>{_text(label)}</b>", styles["block"]), value] for label, value in rows],
                   colWidths=[28 * MM, None], hAlign="LEFT", splitInRow=1)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    notice = f"If this fax reached you in error, please contact {cover.contact}."
-    return [Paragraph("FAX", styles["heading"]), table, Spacer(1, 18), Paragraph(_text(notice), styles["body"]),
-            PageBreak()]
+    notice = w("error_notice").replace("{contact}", cover.contact)
+    return [Paragraph(_text(w("fax")), styles["heading"]), table, Spacer(1, 18),
+            Paragraph(_text(notice), styles["body"]), PageBreak()]
 
 
 def _story(letter: Letter, index: int) -> list[Any]:
-    from reportlab.platypus import Spacer
+    from reportlab.platypus import PageBreak
 
-    styles = _styles()
     story: list[Any] = [_flowables()[0](index)]
     if letter.cover:
         story += _cover(letter)
+    story += _part(letter)
+    if letter.original is not None:  # a bilingual letter: the original follows, in the same page numbering
+        story += [PageBreak(), *_part(letter.original)]
+    return story
+
+
+def _part(letter: Letter) -> list[Any]:
+    from reportlab.platypus import Paragraph, Spacer
+
+    styles = _styles_for(letter.language)
+    story: list[Any] = []
+    if letter.heading:
+        story += [Paragraph(f"<b>{_text(letter.heading)}</b>", styles["title"]), Spacer(1, 6)]
     story += [
         _lines(letter.sender, styles["block"], bold_first=True),
         Spacer(1, 10),
         _lines([letter.date], styles["right"]),
         _lines(letter.recipient, styles["block"], bold_first=True),
         Spacer(1, 6),
-        _lines([f"By fax: {letter.by_fax}"], styles["block"]),
+        _lines([f"{word(letter, 'by_fax')} {letter.by_fax}"], styles["block"]),
     ]
     if letter.reference:
-        story.append(_lines([f"Ref: {letter.reference}"], styles["block"]))
+        story.append(_lines([f"{word(letter, 'ref')} {letter.reference}"], styles["block"]))
     story += [Spacer(1, 14), _lines([letter.salutation], styles["body"])]
-    story += _body(letter.body)
+    story += _body(letter.body, styles)
     story += [Spacer(1, 4), _lines([letter.closing], styles["body"]), Spacer(1, 30),
               _lines(letter.signature, styles["block"], bold_first=True)]
     return story
 
 
-def _canvas_class(references: Sequence[str | None]) -> Any:
+def _canvas_class(references: Sequence[str | None], footers: Sequence[str]) -> Any:
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
@@ -253,16 +408,16 @@ def _canvas_class(references: Sequence[str | None]) -> Any:
                 key = self._letter
                 seen[key] = seen.get(key, 0) + 1
                 total = totals[key]
-                footer = f"page {seen[key]} of {total}"
+                footer = footers[key].replace("{page}", str(seen[key])).replace("{total}", str(total))
                 reference = references[key] if key < len(references) else None
                 if reference:
                     footer = f"{reference} · {footer}"
                 self.setFont(FAMILY, FOOTER_SIZE)
                 self.setFillColorRGB(0, 0, 0)
-                self.drawCentredString(width / 2, MARGIN - 4 * MM, footer)
+                _draw(self, footer, FOOTER_SIZE, width / 2, MARGIN - 4 * MM, centred=True)
                 self.setFont(FAMILY, BODY_SIZE)
                 for (x, y), template in self._deferred:
-                    self.drawString(x, y, template.format(total=total))
+                    _draw(self, template.replace("{total}", str(total)), BODY_SIZE, x, y)
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -303,7 +458,8 @@ def render(letters: Sequence[Letter], paper: str = "a4") -> bytes:
             story.append(PageBreak())
         story += _story(letter, i)
     with _own_dates():
-        doc.build(story, canvasmaker=_canvas_class([letter.reference for letter in letters]))
+        doc.build(story, canvasmaker=_canvas_class([letter.reference for letter in letters],
+                                                   [word(letter, "page") for letter in letters]))
     return buffer.getvalue()
 
 

@@ -105,6 +105,7 @@ class Options:
     paper: str = "a4"
     cover: bool = False
     fmt: str = "pdf"  # or "tiff"
+    fonts: tuple[Path, ...] = ()  # fallback fonts for characters the letter font lacks (--font)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,6 +217,9 @@ def _init_worker(campaign_path: Path, options: Options, parent: int) -> None:
     global _WORKER
     _die_with(parent)
     if _WORKER is None:  # started afresh (not forked): load the campaign again
+        from faxcampaign import pdf
+
+        pdf.use_fonts(options.fonts)
         _WORKER = _Worker(load(campaign_path), options)
 
 
@@ -230,7 +234,7 @@ def _pool(worker: _Worker, jobs: int) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=initargs)
     from faxcampaign import pdf
 
-    pdf.prepare()
+    pdf.prepare(worker.options.fonts)
     _WORKER = worker
     return concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                                   initializer=_init_worker, initargs=initargs)
@@ -266,6 +270,13 @@ def render_all(
         from faxcampaign.fax import ghostscript
 
         ghostscript()
+    if options.fonts:
+        from faxcampaign import pdf
+
+        try:
+            pdf.use_fonts(options.fonts)
+        except pdf.FontError as e:
+            raise OutputError(str(e)) from e
     tasks = plan_tasks(campaign, out, signer, signers, only, options.fmt)
     combined = out / f"letters.{'tif' if options.fmt == 'tiff' else 'pdf'}"
     if combine and any(t.target == combined for t in tasks):
