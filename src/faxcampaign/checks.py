@@ -72,6 +72,9 @@ def check(path: str | Path, today: dt.date) -> list[Finding]:
     for office in campaign.offices:
         try:
             body = letters.plain_text(letters.parse_markdown(template.render(office, signer, today)))
+            if office.bilingual:  # the original follows the translation
+                body += letters.plain_text(letters.parse_markdown(
+                    template.render(office, signer, today, campaign.data.language)))
             letters.render_call_script(campaign, office, signer, today)
         except TemplateError as e:
             template_findings.append(_template_finding(e, str(path)))
@@ -113,14 +116,18 @@ def _blame(campaign: Campaign, office: Office, character: str) -> Finding:
         found = _holding(data, character, base)
         if found is not None:
             return campaign.finding("error", found, message)
-    try:
-        lines = campaign.letter_path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        lines = []
-    for number, line in enumerate(lines, 1):
-        if character in line:
-            return Finding("error", str(campaign.letter_path), number, line.index(character) + 1, "", message)
-    return Finding("error", str(campaign.letter_path), 1, 1, "", message)
+    own = campaign.template_language(office.language)
+    paths = [campaign.path.parent / campaign.templates[own]]
+    paths += [campaign.path.parent / name for language, name in campaign.templates.items() if language != own]
+    for path in paths:  # the office's own template first
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for number, line in enumerate(lines, 1):
+            if character in line:
+                return Finding("error", str(path), number, line.index(character) + 1, "", message)
+    return Finding("error", str(paths[0]), 1, 1, "", message)
 
 
 def _holding(data: Any, character: str, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:

@@ -936,17 +936,20 @@ def schema() -> None:
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-def init(directory: Path, force: bool) -> None:
+@click.option("--language", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="ru: the offices get a Russian letter followed by the English original.")
+def init(directory: Path, force: bool, language: str) -> None:
     """Write a starter campaign (a commented example) and its letter template.
 
     \b
     Example:
       faxcampaign init my-campaign
+      faxcampaign init --language ru my-campaign
       faxcampaign check my-campaign/campaign.yaml
     """
     from faxcampaign.starter import write_starter
 
-    for path in write_starter(directory, force):
+    for path in write_starter(directory, force, language):
         click.echo(f"wrote {path}")
 
 

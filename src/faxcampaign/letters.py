@@ -138,7 +138,8 @@ def recipient_vars(campaign: Campaign, office: Office) -> dict[str, Any]:
     data = office.recipient.model_dump(exclude={"hours", "closed", "open", "context"})
     data.update(
         fax=list(office.fax), timezone=office.timezone, country=office.country, manual=office.manual,
-        context=campaign.context_for(office),
+        context=campaign.context_for(office), language=office.language, bilingual=office.bilingual,
+        phrase=office.phrase.model_dump(include={"text", "say"}) if office.phrase else None,
     )
     return data
 
@@ -433,7 +434,9 @@ def _letter_in(campaign: Campaign, template: LetterTemplate, office: Office, sig
         recipient=recipient,
         by_fax=numbers,
         reference=reference,
-        salutation=r.salutation or words["salutation"],
+        # a recipient's salutation is in its own language; the original of a bilingual letter has the default
+        salutation=(r.salutation if language == campaign.template_language(office.language) else None)
+        or words["salutation"],
         body=body,
         closing=words["closing"],
         signature=tuple(x for x in (signer.name, signer.organisation) if x),
