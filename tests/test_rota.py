@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+import holidays
 import icalendar
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -95,13 +96,16 @@ def check_hard_rules(document: dict, campaign: Path, team: Path) -> None:  # typ
         local = start.astimezone(zoneinfo.ZoneInfo(office.timezone))
         local_end = end.astimezone(zoneinfo.ZoneInfo(office.timezone))
         assert local.date() == local_end.date() or minutes(local_end) == 0
-        spans = office.hours.spans(local.weekday())
+        worked = local.date() in holidays.country_holidays(office.country or "KZ", years=local.year).weekend_workdays
+        spans = office.hours.spans(0 if worked else local.weekday())  # a worked Saturday keeps Monday's hours
         assert any(a <= minutes(local) and (minutes(local_end) or 1440) <= b for a, b in spans), slot
         by_office[slot["office"]].append((start, end))
         if slot["volunteer"] is None:
             continue
         volunteer = people[slot["volunteer"]]
         assert not volunteer.offices or slot["office"] in volunteer.offices
+        spoken = {tag.split("-")[0] for tag in volunteer.languages}
+        assert not spoken or office.language.split("-")[0] in spoken
         theirs = start.astimezone(zoneinfo.ZoneInfo(volunteer.timezone))
         theirs_end = end.astimezone(zoneinfo.ZoneInfo(volunteer.timezone))
         assert slot["your_start"] == theirs.isoformat()
@@ -252,29 +256,58 @@ def test_a_bad_volunteers_file_is_located_and_nothing_is_printed(tmp_path: Path)
 ZONES = ["Europe/London", "America/New_York", "Asia/Almaty", "Asia/Tokyo", "Australia/Sydney", "UTC"]
 SPANS = ["06:00-08:30", "09:00-13:00", "12:00-15:00,19:00-23:00", "00:00-24:00", "22:00-24:00"]
 DAYS = ["Mo-Fr", "Mo-Su", "Sa,Su", "Tu,Th"]
+LANGUAGES = ["ru", "kk", "en", "ru-KZ"]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    offices=st.lists(st.tuples(st.sampled_from(ZONES), st.sampled_from(DAYS), st.sampled_from(SPANS)),
-                     min_size=1, max_size=4),
+    offices=st.lists(st.tuples(st.sampled_from(ZONES), st.sampled_from(DAYS), st.sampled_from(SPANS),
+                               st.sampled_from(LANGUAGES)), min_size=1, max_size=4),
     team=st.lists(st.tuples(st.sampled_from(ZONES), st.sampled_from(DAYS), st.sampled_from(SPANS),
-                            st.one_of(st.none(), st.integers(1, 6))), min_size=1, max_size=6),
+                            st.one_of(st.none(), st.integers(1, 6)), st.sampled_from(["", "ru", "kk en", "ru-KZ"]),
+                            st.sampled_from(["", "o0", "o1 o2"])), min_size=1, max_size=6),
     first=st.dates(dt.date(2024, 2, 20), dt.date(2027, 11, 20)),
     slot=st.sampled_from(["15m", "30m", "1h"]),
 )
-def test_the_hard_rules_hold_for_any_team_and_campaign(offices: list[tuple[str, str, str]],
-                                                       team: list[tuple[str, str, str, int | None]],
+def test_the_hard_rules_hold_for_any_team_and_campaign(offices: list[tuple[str, str, str, str]],
+                                                       team: list[tuple[str, str, str, int | None, str, str]],
                                                        first: dt.date, slot: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         recipients = "".join(f"  - {{id: o{i}, name: Office {i}, fax: '+7 7212 42 02 2{i}', timezone: {zone}, "
-                             f"hours: '{days} {spans}'}}\n" for i, (zone, days, spans) in enumerate(offices))
+                             f"hours: '{days} {spans}', language: {language}}}\n"
+                             for i, (zone, days, spans, language) in enumerate(offices))
         campaign = f"title: T\nletter: letter.md.j2\ndefaults: {{country: KZ}}\nrecipients:\n{recipients}"
-        rows = "".join(f"V{i},{zone},\"{days} {spans}\",{cap or ''}\n"
-                       for i, (zone, days, spans, cap) in enumerate(team))
-        path, team_path = write(Path(tmp), campaign, "name,timezone,available,cap\n" + rows)
+        known = {f"o{i}" for i in range(len(offices))}
+        rows = "".join(f"V{i},{zone},\"{days} {spans}\",{cap or ''},{languages},"
+                       f"{' '.join(o for o in takes.split() if o in known)}\n"
+                       for i, (zone, days, spans, cap, languages, takes) in enumerate(team))
+        path, team_path = write(Path(tmp), campaign, "name,timezone,available,cap,languages,offices\n" + rows)
         document = rota_json(path, team_path, first.isoformat(), 4, "--slot", slot)
         check_hard_rules(document, path, team_path)
+
+
+def test_volunteers_take_only_offices_in_their_languages(tmp_path: Path) -> None:
+    campaign_text = KARAGANDA.replace("    name: Karaganda Oblast Akimat\n",
+                                      "    name: Karaganda Oblast Akimat\n    language: kk\n")
+    campaign_text = campaign_text.replace("  manual: true\n", "  manual: true\n  language: ru-KZ\n")
+    team_text = ("name,timezone,available,languages\n"
+                 "Aigerim,Asia/Almaty,Mo-Fr 09:00-18:00,kk\n"
+                 "Pyotr,Asia/Almaty,Mo-Fr 09:00-18:00,ru en\n"
+                 "Ann,Europe/London,Mo-Fr 03:00-13:00,\n")
+    campaign, team = write(tmp_path, campaign_text, team_text)
+    document = rota_json(campaign, team, "2026-12-07", 2)
+    check_hard_rules(document, campaign, team)
+    taken = defaultdict(set)
+    for s in document["slots"]:
+        if s["volunteer"]:
+            taken[s["volunteer"]].add(s["office"])
+    assert taken["Aigerim"] == {"akimat"}
+    assert taken["Pyotr"] == {"court", "president"}  # ru takes the ru-KZ offices
+    assert taken["Ann"] == {"court", "akimat", "president"}
+    team.write_text("name,timezone,available,languages\nAnn,Europe/London,Mo-Fr 06:00-08:00,ru xx-bogus-9\n")
+    result = CliRunner().invoke(cli, ["check", str(campaign), "--volunteers", str(team)])
+    assert result.exit_code == 1
+    assert f"{team}:2:" in result.output and "languages:" in result.output and "Traceback" not in result.output
 
 
 def test_parse_hours_is_the_offices_syntax() -> None:

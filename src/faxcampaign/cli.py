@@ -61,7 +61,8 @@ def cli() -> None:
 @click.option("--signers", "signers_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.csv",
               help="Also check a signers CSV (columns, names the fonts can print).")
 @click.option("--volunteers", "volunteers_file", type=click.Path(dir_okay=False, path_type=Path),
-              metavar="FILE.csv", help="Also check a volunteers CSV for `rota` (zones, hours, offices, caps).")
+              metavar="FILE.csv",
+              help="Also check a volunteers CSV for `rota` (zones, hours, offices, languages, caps).")
 def check(campaign: Path, strict: bool, fmt: str, signers_file: Path | None, volunteers_file: Path | None) -> None:
     """Check a campaign file: keys, numbers, time zones, hours, letters, fonts.
 
@@ -504,7 +505,7 @@ def _slot(ctx: click.Context, param: click.Parameter, value: str) -> int:
 @cli.command()
 @click.argument("campaign", type=CAMPAIGN)
 @click.option("--volunteers", "volunteers_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              metavar="FILE.csv", help="The team: name, email, timezone, country, available, offices, cap "
+              metavar="FILE.csv", help="The team: name, email, timezone, country, available, offices, languages, cap "
               "(docs/rota.md).")
 @click.option("--from", "first", callback=_date, metavar="DATE", help="First day (--tz); default today.")
 @click.option("--days", type=click.IntRange(1, 62), default=7, show_default=True, help="How many days.")

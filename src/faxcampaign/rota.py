@@ -26,6 +26,8 @@ import bisect
 import dataclasses
 import datetime as dt
 import functools
+import itertools
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -108,33 +110,62 @@ def _office_slots(plan: Plan, minutes: int) -> tuple[list[tuple[float, int, dt.d
     short: list[tuple[int, float, float]] = []
     for index, office_plan in enumerate(plan.offices):
         for start, end in office_plan.days.spans:
-            begin, finish = start.timestamp(), end.timestamp()
+            begin, finish, day = start.timestamp(), end.timestamp(), start.date()
             at = begin
             while at + length <= finish:
-                slots.append((at, index, start.date()))
+                slots.append((at, index, day))
                 at += length
             if at < finish:
                 short.append((index, at, finish))
-    slots.sort(key=lambda s: (s[0], s[1]))
+    slots.sort()  # by start, then office: no two slots share both
     return slots, short
 
 
 def _availability(volunteers: Sequence[Volunteer], plan: Plan, starts: list[float], length: float
-                  ) -> dict[float, list[tuple[int, dt.date, int, int]]]:
-    """For each slot start, the volunteers available for the whole slot: (volunteer, their local day,
-    the place of this moment among their available moments that day, how many moments that day has)."""
-    places: dict[float, list[tuple[int, dt.date, int]]] = defaultdict(list)
-    totals: dict[tuple[int, dt.date], int] = defaultdict(int)
+                  ) -> tuple[dict[float, list[tuple[int, int, int]]], list[int]]:
+    """For each slot start, the volunteers available for the whole slot, in file order: (volunteer, their
+    day's number, the place of this moment among their available moments that day); and for each day's
+    number, how many moments that day has. A volunteer's day is a day on their own clock."""
+    places: dict[float, list[tuple[int, int, int]]] = {}
+    totals: list[int] = []
     for index, volunteer in enumerate(volunteers):
         first = clock.local_date(plan.range_start, volunteer.timezone) - dt.timedelta(days=2)
         last = clock.local_date(plan.range_end, volunteer.timezone) + dt.timedelta(days=2)
+        numbers: dict[dt.date, int] = {}
         for day, start, end in volunteer.spans(first, last):
+            number = numbers.get(day)
+            if number is None:
+                number = numbers[day] = len(totals)
+                totals.append(0)
             lo = bisect.bisect_left(starts, start.timestamp())
             hi = bisect.bisect_right(starts, end.timestamp() - length)
             for at in starts[lo:hi]:
-                places[at].append((index, day, totals[index, day]))
-                totals[index, day] += 1
-    return {at: [(v, d, place, totals[v, d]) for v, d, place in entries] for at, entries in places.items()}
+                entries = places.get(at)
+                if entries is None:
+                    places[at] = entries = []
+                elif entries[-1][0] == index:
+                    continue  # spans that overlap (one past midnight): available once
+                entries.append((index, number, totals[number]))
+                totals[number] += 1
+    return places, totals
+
+
+def _takes(volunteers: Sequence[Volunteer], plan: Plan) -> list[frozenset[int] | None]:
+    """For each volunteer, the offices (indices) they take; None: any."""
+    from faxcampaign.language import primary
+
+    ids = {p.office.id: i for i, p in enumerate(plan.offices)}
+    found: list[frozenset[int] | None] = []
+    for v in volunteers:
+        if not v.offices and not v.languages:
+            found.append(None)
+            continue
+        chosen = {ids[o] for o in v.offices if o in ids} if v.offices else set(ids.values())
+        if v.languages:
+            spoken = {primary(language) for language in v.languages}
+            chosen = {i for i in chosen if primary(plan.offices[i].office.language) in spoken}
+        found.append(frozenset(chosen))
+    return found
 
 
 def make_rota(plan: Plan, volunteers: Sequence[Volunteer], minutes: int, reached: frozenset[str] = frozenset()
@@ -143,70 +174,82 @@ def make_rota(plan: Plan, volunteers: Sequence[Volunteer], minutes: int, reached
     length = minutes * 60.0
     raw, short = _office_slots(plan, minutes)
     starts = sorted({at for at, _, _ in raw})
-    available = _availability(volunteers, plan, starts, length)
-    offices = [p.office for p in plan.offices]
-    ids = [o.id for o in offices]
+    available, moments = _availability(volunteers, plan, starts, length)
+    ids = [p.office.id for p in plan.offices]
     last_chance = [p.days.last[1].timestamp() if p.days.last else float("inf") for p in plan.offices]
-    need = [(ids[o] in reached, last_chance[o]) for o in range(len(offices))]  # the order's fixed part
-    load = [0] * len(volunteers)
-    busy_until = [0.0] * len(volunteers)
-    used: dict[tuple[int, dt.date], int] = defaultdict(int)
+    need = [(ids[o] in reached, last_chance[o]) for o in range(len(ids))]  # the order's fixed part
+    count = len(volunteers)
+    load = [0] * count
+    busy_until = [0.0] * count
+    day_of = [0] * count  # each candidate's day number at the moment being filled
+    used = [0] * len(moments)  # calls on each volunteer's day
     filled: dict[tuple[int, dt.date], int] = defaultdict(int)
     last_call: dict[tuple[int, int], float] = {}
     caps = [v.cap for v in volunteers]
-    takes = [v.offices for v in volunteers]
+    takes = _takes(volunteers, plan)
     result: list[Slot] = []
-    i = 0
-    while i < len(raw):
-        at = raw[i][0]
-        j = i
-        while j < len(raw) and raw[j][0] == at:
-            j += 1
-        group = raw[i:j]
-        i = j
-        candidates = []
-        for volunteer, day, place, moments in available.get(at, ()):
+    new = tuple.__new__  # Slot(...) without NamedTuple's Python-level __new__: many thousands of slots
+    never = -HOUR * 2
+    for at, moment in itertools.groupby(raw, key=operator.itemgetter(0)):
+        group = list(moment)
+        candidates = []  # load * count + volunteer: by load, then file order
+        for volunteer, number, place in available.get(at, ()):
             if busy_until[volunteer] > at:
                 continue
             cap = caps[volunteer]
             # the cap paced over their day: by their (place + 1)-th available moment, at most
             # ceil(cap * (place + 1) / moments) calls
-            if cap is not None and used[volunteer, day] * moments >= cap * (place + 1):
+            if cap is not None and used[number] * moments[number] >= cap * (place + 1):
                 continue
-            candidates.append((load[volunteer], volunteer, day))
+            day_of[volunteer] = number
+            candidates.append(load[volunteer] * count + volunteer)
         candidates.sort()
-        taken = [False] * len(candidates)
+        # those who take any office, in order; those who take some, in order per office of this moment
+        anyone = [c for c in candidates if takes[c % count] is None]
+        some: dict[int, list[int]] = defaultdict(list)
+        if len(anyone) < len(candidates):
+            here = {office for _, office, _ in group}
+            for c in candidates:
+                allowed = takes[c % count]
+                if allowed is not None:
+                    for office in allowed & here:
+                        some[office].append(c)
+        taken = set()
         done: list[Slot] = []
         order = sorted(group, key=lambda s: (need[s[1]], filled[s[1], s[2]], s[1])) if len(group) > 1 else group
-        head = 0  # candidates before it are all taken
         for _, office, office_day in order:
-            while head < len(candidates) and taken[head]:
-                head += 1
-            chosen = fallback = None
-            office_id = ids[office]
-            for k in range(head, len(candidates)):
-                if taken[k]:
+            # the first free volunteer who takes the office, preferring one who has not called it in the
+            # past hour
+            first = fresh = None
+            if anyone:
+                first = anyone[0]
+                if at - last_call.get((first % count, office), never) >= HOUR:
+                    fresh = first
+                else:
+                    fresh = next((c for c in anyone if at - last_call.get((c % count, office), never) >= HOUR),
+                                 None)
+            for c in some.get(office, ()):
+                if c % count in taken:
                     continue
-                volunteer = candidates[k][1]
-                if takes[volunteer] and office_id not in takes[volunteer]:
-                    continue
-                if at - last_call.get((volunteer, office), -HOUR * 2) >= HOUR:
-                    chosen = k
+                if first is None or c < first:
+                    first = c
+                if at - last_call.get((c % count, office), never) >= HOUR:
+                    fresh = c if fresh is None or c < fresh else fresh
                     break
-                if fallback is None:
-                    fallback = k
-            pick = chosen if chosen is not None else fallback
+            pick = fresh if fresh is not None else first
             if pick is None:
-                done.append(Slot(office, at, at + length, office_day, None))
+                done.append(new(Slot, (office, at, at + length, office_day, None)))
                 continue
-            taken[pick] = True
-            _, volunteer, day = candidates[pick]
+            volunteer = pick % count
+            if takes[volunteer] is None:
+                anyone.remove(pick)
+            taken.add(volunteer)
             load[volunteer] += 1
-            used[volunteer, day] += 1
+            used[day_of[volunteer]] += 1
             busy_until[volunteer] = at + length
             filled[office, office_day] += 1
             last_call[volunteer, office] = at
-            done.append(Slot(office, at, at + length, office_day, volunteer))
+            done.append(new(Slot, (office, at, at + length, office_day, volunteer)))
         done.sort()  # by office: the group shares its start
         result += done
     return Rota(plan, list(volunteers), minutes, result, short)

@@ -2,14 +2,16 @@
 
 A UTF-8 CSV with a header (commas or semicolons, as `--signers`):
 
-    name,email,timezone,country,available,offices,cap
-    Ann Smith,ann@example.org,Europe/London,GB,"Mo-Fr 06:00-08:30; Sa 10:00-12:00",,8
+    name,email,timezone,country,available,offices,languages,cap
+    Ann Smith,ann@example.org,Europe/London,GB,"Mo-Fr 06:00-08:30; Sa 10:00-12:00",,ru en,8
 
 - ``name`` (required, unique by its folder name), ``email`` (optional);
 - ``timezone`` (required): the volunteer's IANA zone; ``available`` is read on this clock;
 - ``country`` (optional): the ISO code they dial from (numbers are shown as dialled from there);
 - ``available`` (required): the campaign's opening-hours syntax, without ``PH``;
 - ``offices`` (optional): recipient ids they take, separated by spaces; empty: any;
+- ``languages`` (optional): language tags they speak (``ru en``): they take only offices that read one of
+  them (by primary language: ``ru`` takes a ``ru-KZ`` office); empty: any. With ``offices`` too, both hold;
 - ``cap`` (optional): most calls a day (their day), at least 1; empty: no cap.
 """
 
@@ -25,7 +27,7 @@ from faxcampaign import clock
 from faxcampaign.errors import FaxCampaignError
 from faxcampaign.hours import HoursError, OpeningHours, parse_hours
 
-COLUMNS = ("name", "email", "timezone", "country", "available", "offices", "cap")
+COLUMNS = ("name", "email", "timezone", "country", "available", "offices", "languages", "cap")
 REQUIRED = ("name", "timezone", "available")
 MAX_BYTES = 5_000_000
 MAX_FIELD = 1000
@@ -49,6 +51,7 @@ class Volunteer:
     offices: frozenset[str]  # empty: any office
     cap: int | None
     line: int
+    languages: frozenset[str] = frozenset()  # BCP 47 tags; empty: any language
 
     @property
     def slug(self) -> str:
@@ -151,13 +154,22 @@ def read_volunteers(path: Path, office_ids: Sequence[str] = ()) -> list[Voluntee
             strangers = sorted(offices - known) if known else []
             if strangers:
                 raise fail("offices", f"no recipient {strangers[0]!r} in the campaign")
+            languages = set()
+            for tag in cells.get("languages", "").replace(",", " ").replace(";", " ").split():
+                from faxcampaign.language import LanguageError, normalise
+
+                try:
+                    languages.add(normalise(tag))
+                except LanguageError as e:
+                    raise fail("languages", str(e), cells["languages"].find(tag)) from None
             cap_text = cells.get("cap", "")
             cap = None
             if cap_text:
                 if not cap_text.isdigit() or not 1 <= int(cap_text) <= 1000:
                     raise fail("cap", f"{cap_text!r} is not a number of calls from 1 to 1000")
                 cap = int(cap_text)
-            volunteer = Volunteer(name, cells.get("email") or None, zone, country, available, offices, cap, line)
+            volunteer = Volunteer(name, cells.get("email") or None, zone, country, available, offices, cap, line,
+                                  frozenset(languages))
             if volunteer.slug in slugs:
                 raise fail("name", f"{name!r} makes the same file name ({volunteer.slug}) as line "
                                    f"{slugs[volunteer.slug]}")
