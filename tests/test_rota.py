@@ -5,7 +5,9 @@ zoneinfo (the system's tz database), from the rota's JSON as a user would read i
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 import tempfile
@@ -425,6 +427,18 @@ def test_status_shows_the_rota_coverage_and_what_was_reported_back(tmp_path: Pat
                  for u in status["uncovered"]]
     assert sorted(uncovered) == sorted((u["office"], dt.datetime.fromisoformat(u["start"]))
                                        for u in document["uncovered"])
+    # per office, in the json and in the spreadsheet
+    per_office = {o["office"]: o for o in status["offices"]}
+    rows = list(csv.DictReader(io.StringIO(run("status", str(campaign), "--now", "2026-12-07T12:00", "--tz",
+                                                 "UTC", "--format", "csv"))))
+    for office in ("court", "akimat", "president"):
+        slots = [s for s in document["slots"] if s["office"] == office]
+        mine_here = sum(1 for s in aigerim[:1] if s["office"] == office)
+        assert per_office[office] == {"office": office, "slots": len(slots), "reported_back": mine_here,
+                                      "assigned": sum(1 for s in slots if s["volunteer"])}
+        row = next(r for r in rows if r["id"] == office)
+        assert (row["rota_slots"], row["rota_assigned"], row["rota_reported_back"]) == (
+            str(len(slots)), str(per_office[office]["assigned"]), str(mine_here))
     table = run("status", str(campaign), "--now", "2026-12-07T12:00", "--tz", "UTC")
     assert f"{status['assigned']} of {status['slots']} slot(s) assigned" in table
     assert "Aigerim Bekova: " in table and "Hours no volunteer covers" in table

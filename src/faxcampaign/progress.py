@@ -133,6 +133,8 @@ class Coverage:
     slots: int
     volunteers: list[Helper]  # by name
     uncovered: list[tuple[str, dt.datetime, dt.datetime]]  # (office id, start, end): runs nobody has
+    offices: dict[str, tuple[int, int, int]] = dataclasses.field(default_factory=dict)
+    # by office id: (slots, assigned, reported back)
 
     @property
     def assigned(self) -> int:
@@ -160,7 +162,10 @@ def coverage(slots: Sequence[RotaSlot], reports: Sequence[tuple[str, str, str]],
     counts: dict[str, list[int]] = {}
     used: dict[tuple[str, str], int] = {}  # per office and volunteer: attempts already matched to a slot
     uncovered: list[tuple[str, dt.datetime, dt.datetime]] = []
+    per_office: dict[str, list[int]] = {}
     for s in sorted(slots, key=lambda s: (s.recipient, s.start)):
+        office_tally = per_office.setdefault(s.recipient, [0, 0, 0])
+        office_tally[0] += 1
         if s.volunteer is None:
             if uncovered and uncovered[-1][0] == s.recipient and uncovered[-1][2] == s.start:
                 uncovered[-1] = (s.recipient, uncovered[-1][1], s.end)
@@ -169,6 +174,7 @@ def coverage(slots: Sequence[RotaSlot], reports: Sequence[tuple[str, str, str]],
             continue
         tally = counts.setdefault(s.volunteer, [0, 0, 0])
         tally[0] += 1
+        office_tally[1] += 1
         if s.end <= now:
             tally[1] += 1
             key = (s.recipient, " ".join(s.volunteer.split()).casefold())
@@ -177,10 +183,12 @@ def coverage(slots: Sequence[RotaSlot], reports: Sequence[tuple[str, str, str]],
             i = max(bisect.bisect_left(times, s.start - length), used.get(key, 0))
             if i < len(times) and times[i] <= s.end + length:
                 tally[2] += 1
+                office_tally[2] += 1
                 used[key] = i + 1  # one attempt reports one slot
     uncovered.sort(key=lambda u: (u[1], u[0]))
     return Coverage(min(s.start for s in slots), max(s.end for s in slots), len(slots),
-                    [Helper(name, *counts[name]) for name in sorted(counts, key=str.casefold)], uncovered)
+                    [Helper(name, *counts[name]) for name in sorted(counts, key=str.casefold)], uncovered,
+                    {office: (a, b, c) for office, (a, b, c) in per_office.items()})
 
 
 def today_bounds(timezone: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

@@ -148,6 +148,8 @@ def status_document(p: Progress, zone: str) -> dict[str, Any]:
             "assigned": p.rota.assigned, "over": p.rota.due, "reported_back": p.rota.reported,
             "volunteers": [{"name": h.name, "assigned": h.assigned, "over": h.due, "reported_back": h.reported}
                            for h in p.rota.volunteers],
+            "offices": [{"office": office, "slots": a, "assigned": b, "reported_back": c}
+                        for office, (a, b, c) in sorted(p.rota.offices.items())],
             "uncovered": [{"office": office, "start": utc_text(a), "end": utc_text(b)}
                           for office, a, b in p.rota.uncovered],
         },
@@ -164,16 +166,19 @@ def _csv(header: Sequence[str], rows: list[list[Any]]) -> str:
 
 def status_csv(p: Progress, zone: str) -> str:
     header = ["id", "name", "in_campaign", "reached", "delivered_today", "delivered", "attempts", *OUTCOMES,
-              "last_delivery_utc", "e164", "number_attempts", "consecutive_failures", "suspect"]
+              "last_delivery_utc", "e164", "number_attempts", "consecutive_failures", "suspect",
+              "rota_slots", "rota_assigned", "rota_reported_back"]
     rows = []
     for o in p.offices:
         common = [o.id, spreadsheet_safe(o.name), _yes(o.in_campaign), _yes(o.delivered > 0), o.delivered_today,
                   o.delivered, o.attempts, *(o.by_outcome[name] for name in OUTCOMES),
                   utc_text(o.last_delivery) if o.last_delivery else ""]
+        # the saved rota's slots for the office (empty without a saved rota)
+        rota = list(p.rota.offices.get(o.id, (0, 0, 0))) if p.rota else ["", "", ""]
         numbers = o.healthy_first()
-        rows += [common + [n.e164, n.attempts, n.consecutive_failures, _yes(n.suspect)] for n in numbers]
+        rows += [common + [n.e164, n.attempts, n.consecutive_failures, _yes(n.suspect), *rota] for n in numbers]
         if not numbers:
-            rows.append(common + ["", 0, 0, "no"])
+            rows.append(common + ["", 0, 0, "no", *rota])
     return _csv(header, rows)
 
 
