@@ -4,12 +4,17 @@ words, and scripts beyond the letter font, read back from the PDFs (and, for Ara
 from __future__ import annotations
 
 import hashlib
+import html
+import re
+import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 
 import pypdf
 from click.testing import CliRunner
 
+from conftest import need
 from faxcampaign.cli import cli
 
 CAMPAIGN = """\
@@ -65,12 +70,13 @@ def pages(path: Path) -> list[str]:
 
 
 def test_a_russian_letter_for_the_karaganda_court_dated_in_russian(tmp_path: Path) -> None:
-    render(write(tmp_path), tmp_path / "out")
+    two_numbers = CAMPAIGN.replace('fax: "+7 7212 42 02 20"', 'fax: ["+7 7212 42 02 20", "+7 7212 42 02 21"]')
+    render(write(tmp_path, two_numbers), tmp_path / "out")
     text = pages(tmp_path / "out" / "court.pdf")
     assert len(text) == 1
     assert "6 января 2003 г." in text[0]  # the letter's date, from CLDR
     assert "Слушание закончится 10 января 2003 г." in text[0]  # format_date in the template
-    assert "По факсу: +7 7212 42 02 20" in text[0] and "Исх.: KAR-2003-01" in text[0]
+    assert "По факсу: +7 7212 42 02 20 или +7 7212 42 02 21" in text[0] and "Исх.: KAR-2003-01" in text[0]
     assert "Уважаемые господа!" in text[0] and "С уважением," in text[0]
     assert "стр. 1 из 1" in text[0]
     assert "By fax" not in text[0] and "January" not in text[0]
@@ -100,7 +106,7 @@ def test_a_turkish_cover_sheet(tmp_path: Path) -> None:
 
 def test_an_arabic_letter_prints_joined_letters_not_boxes(tmp_path: Path) -> None:
     """The Arabic text is drawn in a fallback font that reportlab shapes: HarfBuzz's joined forms, not
-    the isolated letters. (Words are not yet ordered right to left: docs/campaign.md.)"""
+    the isolated letters."""
     import uharfbuzz
 
     from faxcampaign import pdf
@@ -122,6 +128,44 @@ def test_an_arabic_letter_prints_joined_letters_not_boxes(tmp_path: Path) -> Non
     isolated = [face.charToGlyph[ord(c)] for c in "نحتج"]
     assert sorted(joined) != sorted(isolated)  # shaping picks other (joined) glyphs
     assert pdfmetrics.getFont(font).shapable  # so reportlab draws HarfBuzz's joined glyphs
+
+
+ARABIC_LINE = "نحن نكتب إليكم بشأن محكمة Karaganda Oblast في عام 2003 والعمال"
+
+
+def words_on_paper(pdf: Path) -> list[list[tuple[float, str]]]:
+    """Each line of page 1 as poppler lays it out: (left edge, word) in order of the left edge."""
+    tool = shutil.which("pdftotext")
+    need(tool is not None, "pdftotext (apt-get install poppler-utils)")
+    assert tool is not None
+    out = subprocess.run([tool, "-f", "1", "-l", "1", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    lines: dict[float, list[tuple[float, str]]] = {}
+    for x, y, text in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out):
+        lines.setdefault(round(float(y)), []).append((float(x), html.unescape(text)))
+    return [sorted(words) for _, words in sorted(lines.items())]
+
+
+def test_an_arabic_letter_reads_right_to_left_with_numbers_and_latin_left_to_right(tmp_path: Path) -> None:
+    """On paper, as poppler reads the page back: an Arabic line's words run from the right margin leftwards
+    in the order written; a Latin name and a number inside it, and the fax number, read left to right."""
+    campaign = write(tmp_path)
+    (tmp_path / "letter.ar.md.j2").write_text(ARABIC_LINE + "\n", encoding="utf-8")
+    render(campaign, tmp_path / "out")
+    lines = words_on_paper(tmp_path / "out" / "cairo.pdf")
+    body = next(line for line in lines if any(word == "Karaganda" for _, word in line) and len(line) > 5)
+    right_to_left = [word for _, word in reversed(body)]
+    assert right_to_left == ["نحن", "نكتب", "إليكم", "بشأن", "محكمة", "Oblast", "Karaganda", "في", "عام", "2003",
+                             "والعمال"]
+    assert body[-1][0] > 400  # flush with the right margin (A4: 595 pt wide)
+    fax = next(line for line in lines if any("2795" in word for _, word in line))
+    assert [word for _, word in fax] == ["+20", "2", "27958103", ":بالفاكس"]
+    # the same line in a left-to-right letter keeps its order and the left margin
+    (tmp_path / "letter.ar.md.j2").write_text("Karaganda Oblast 2003\n", encoding="utf-8")
+    render(campaign, tmp_path / "ltr")
+    lines = words_on_paper(tmp_path / "ltr" / "cairo.pdf")
+    line = next(line for line in lines if [w for _, w in line] == ["Karaganda", "Oblast", "2003"])
+    assert line[0][0] > 300  # still right-aligned: the letter is Arabic
 
 
 def test_a_cjk_signer_prints_and_check_names_what_no_font_has(tmp_path: Path) -> None:

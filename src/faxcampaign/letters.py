@@ -421,7 +421,7 @@ def _letter_in(campaign: Campaign, template: LetterTemplate, office: Office, sig
                             campaign.data.closing if language == campaign.data.language else None)
     r = office.recipient
     body = parse_markdown(template.render(office, signer, today, language))
-    numbers = " or ".join(dial(n, None) for n in office.fax)
+    numbers = f" {words['or']} ".join(dial(n, None) for n in office.fax)
     sender = tuple(x for x in (signer.name, signer.organisation, *signer.address, signer.email, signer.phone) if x)
     recipient = tuple(x for x in (r.name, r.title, r.organisation, *r.address) if x)
     reference = campaign.data.reference

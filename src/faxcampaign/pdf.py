@@ -180,12 +180,15 @@ def missing_glyphs(text: str) -> list[str]:
 
 def _draw(canvas: Any, text: str, size: float, x: float, y: float, centred: bool = False) -> None:
     """drawString in the letter font (already set on ``canvas``), switching to fallback fonts for runs
-    of characters it lacks."""
+    of characters it lacks; right-to-left runs in visual order."""
     runs = _segments(text)
-    if len(runs) == 1 and runs[0][0] is None:
+    if len(runs) == 1 and runs[0][0] is None and not _has_rtl(text):
         (canvas.drawCentredString if centred else canvas.drawString)(x, y, text)
         return
+    from bidi.algorithm import get_base_level
     from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    runs = _visual(runs, get_base_level(text), lambda font: _shaped(font or FAMILY))
 
     widths = [stringWidth(part, font or FAMILY, size) for font, part in runs]
     at = x - sum(widths) / 2 if centred else x
@@ -194,6 +197,162 @@ def _draw(canvas: Any, text: str, size: float, x: float, y: float, centred: bool
         canvas.drawString(at, y, part)
         at += width
     canvas.setFont(FAMILY, size)
+
+
+# Right-to-left text. reportlab's own bidi needs rlbidi (not on the package index); instead each line, once
+# reportlab has broken the paragraph, is put into visual order here with python-bidi's implementation of the
+# Unicode Bidirectional Algorithm (levels by rules P to I, then L1 and L2 on runs of one font). Runs in a
+# shaped (HarfBuzz) font stay in logical order: HarfBuzz lays out a right-to-left script itself, joins
+# Arabic letters and mirrors brackets. The page's text is in drawing order, as on paper (see
+# docs/campaign.md on extracting it).
+
+_RTL_CLASSES = frozenset({"R", "AL"})
+_CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "BN"})  # explicit embeddings, removed by rule X9
+LEFT_TO_RIGHT = "\u202a{}\u202c"  # a number or code inside right-to-left text: LRE ... PDF keeps it in order
+
+
+def _has_rtl(text: str) -> bool:
+    from unicodedata import bidirectional
+
+    return any(bidirectional(c) in _RTL_CLASSES for c in text)
+
+
+@functools.cache
+def _shaped(font_name: str) -> bool:
+    from reportlab.pdfbase import pdfmetrics
+
+    return bool(getattr(pdfmetrics.getFont(font_name), "shapable", False))
+
+
+def _levels(text: str, base: int) -> list[int]:
+    """The embedding level of each character of one line, paragraph level ``base`` (0 LTR, 1 RTL)."""
+    from unicodedata import bidirectional
+
+    from bidi.algorithm import (
+        explicit_embed_and_overrides,
+        get_embedding_levels,
+        get_empty_storage,
+        resolve_implicit_levels,
+        resolve_neutral_types,
+        resolve_weak_types,
+    )
+
+    storage = get_empty_storage()
+    storage["base_level"], storage["base_dir"] = base, "LR"[base]
+    get_embedding_levels(text, storage)
+    explicit_embed_and_overrides(storage)
+    resolve_weak_types(storage)
+    resolve_neutral_types(storage, False)
+    resolve_implicit_levels(storage, False)
+    kept = iter(c["level"] for c in storage["chars"])
+    # rule X9 took out the embedding controls (drawn as nothing): they take their neighbour's level
+    levels: list[int] = []
+    for c in text:
+        if bidirectional(c) in _CONTROLS:
+            levels.append(levels[-1] if levels else base)
+        else:
+            levels.append(next(kept))
+    end = len(levels)  # L1: white space at the end of a line takes the paragraph's level
+    while end and text[end - 1].isspace():
+        end -= 1
+        levels[end] = base
+    return levels
+
+
+def _visual(pieces: Sequence[tuple[Any, str]], base: int, shaped: Any) -> list[tuple[Any, str]]:
+    """Runs of a line (each ``(key, text)`` in logical order, the key standing for its font) as runs to
+    draw from left to right. ``shaped(key)``: whether HarfBuzz shapes that run."""
+    from unicodedata import bidirectional
+
+    from bidi.mirror import MIRRORED
+
+    text = "".join(part for _, part in pieces)
+    levels = _levels(text, base)
+    runs: list[tuple[int, Any, str]] = []
+    at = 0
+    for key, part in pieces:
+        start = at
+        for i in range(at, at + len(part) + 1):
+            if i == at + len(part) or levels[i] != levels[start]:
+                if i > start:
+                    runs.append((levels[start], key, text[start:i]))
+                start = i
+        at += len(part)
+    if not runs:
+        return list(pieces)
+    highest = max(level for level, _, _ in runs)
+    lowest_odd = min(level for level, _, _ in runs) | 1
+    for level in range(highest, lowest_odd - 1, -1):  # L2
+        i = 0
+        while i < len(runs):
+            if runs[i][0] < level:
+                i += 1
+                continue
+            j = i
+            while j < len(runs) and runs[j][0] >= level:
+                j += 1
+            runs[i:j] = runs[i:j][::-1]
+            i = j
+    out = []
+    for level, key, part in runs:
+        part = "".join(c for c in part if bidirectional(c) not in _CONTROLS)
+        if not part:
+            continue
+        rtl = level % 2 == 1
+        if shaped(key):
+            # HarfBuzz guesses the direction from the script: turn a run it would lay out the other way
+            if rtl != any(bidirectional(c) in ("R", "AL", "AN") for c in part):
+                part = part[::-1]
+        elif rtl:
+            part = "".join(MIRRORED.get(c, c) for c in reversed(part))
+        out.append((key, part))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _right_to_left() -> type:
+    """A paragraph in a right-to-left language: broken into lines by reportlab, then each line drawn in
+    visual order."""
+    from reportlab.platypus import Paragraph
+
+    class RightToLeft(Paragraph):  # type: ignore[misc]
+        def drawPara(self, debug: int = 0) -> None:  # noqa: N802 (reportlab's name)
+            para = self.blPara
+            logical = para.lines
+            if para.kind == 1:
+                if any(hasattr(f, "cbDefn") for line in logical for f in line.words):
+                    super().drawPara(debug)
+                    return
+                para.lines = [line.clone(words=[f if f.text == part else f.clone(text=part) for f, part in
+                                                _visual([(f, f.text) for f in line.words], 1,
+                                                        lambda f: _shaped(f.fontName))])
+                              for line in logical]
+            else:
+                shaped = _shaped(para.fontName)
+                para.lines = [(extra, "".join(part for _, part in _visual([(None, " ".join(words))], 1,
+                                                                            lambda _: shaped)).split(" "))
+                              for extra, words in logical]
+            try:
+                super().drawPara(debug)
+            finally:
+                para.lines = logical
+
+    return RightToLeft
+
+
+def _ltr(letter: Letter, text: str) -> str:
+    """Fax numbers and references read left to right even inside a right-to-left letter."""
+    from faxcampaign.language import is_rtl
+
+    return LEFT_TO_RIGHT.format(text) if is_rtl(letter.language) else text
+
+
+def _paragraph(markup: str, style: Any) -> Any:
+    if style.name.endswith("-rtl"):
+        return _right_to_left()(markup, style)
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(markup, style)
 
 
 def page_size(paper: str) -> tuple[float, float]:
@@ -233,9 +392,9 @@ def _styles_for(language: str) -> dict[str, Any]:
     styles = _styles()
     if not is_rtl(language):
         return styles
-    right = {name: ParagraphStyle(f"{name}-rtl", parent=style, alignment=TA_RIGHT)
-             for name, style in styles.items() if name in ("body", "block", "item")}
-    return {**styles, **right}
+    return {name: ParagraphStyle(f"{name}-rtl", parent=style, alignment=TA_RIGHT
+                                 if name in ("body", "block", "item", "heading") else style.alignment)
+            for name, style in styles.items()}
 
 
 def _text(text: str) -> str:
@@ -260,28 +419,27 @@ def _runs(runs: Sequence[Run]) -> str:
 
 
 def _lines(lines: Sequence[str], style: Any, bold_first: bool = False) -> Any:
-    from reportlab.platypus import Paragraph
 
     parts = [_text(line) for line in lines]
     if bold_first and parts:
         parts[0] = f"<b>{parts[0]}</b>"
-    return Paragraph("<br/>".join(parts), style)
+    return _paragraph("<br/>".join(parts), style)
 
 
 def _body(blocks: Sequence[Block], styles: dict[str, Any]) -> list[Any]:
-    from reportlab.platypus import ListFlowable, ListItem, Paragraph
+    from reportlab.platypus import ListFlowable, ListItem
 
     story: list[Any] = []
     for block in blocks:
         if isinstance(block, ListBlock):
-            items = [ListItem(Paragraph(_runs(item), styles["item"])) for item in block.items]
+            items = [ListItem(_paragraph(_runs(item), styles["item"])) for item in block.items]
             story.append(ListFlowable(
                 items, bulletType="1" if block.ordered else "bullet", start=block.start if block.ordered else "•",
                 bulletFormat="%s." if block.ordered else None,
                 bulletFontName=FAMILY, bulletFontSize=BODY_SIZE, leftIndent=18, spaceAfter=BODY_SIZE * 0.6,
             ))
         else:
-            story.append(Paragraph(_runs(block.runs), styles["body"]))
+            story.append(_paragraph(_runs(block.runs), styles["body"]))
     return story
 
 
@@ -317,10 +475,10 @@ def _flowables() -> tuple[type, type]:
 
 
 def _cover(letter: Letter) -> list[Any]:
-    from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
 
     assert letter.cover is not None
-    styles = _styles()
+    styles = _styles_for(letter.language)
     cover = letter.cover
 
     def w(key: str) -> str:
@@ -328,20 +486,20 @@ def _cover(letter: Letter) -> list[Any]:
 
     rows = [
         [w("to"), _lines(cover.to, styles["block"], bold_first=True)],
-        [w("fax_number"), _lines([cover.fax_to], styles["block"])],
+        [w("fax_number"), _lines([_ltr(letter, cover.fax_to)], styles["block"])],
         [w("from"), _lines(cover.sender, styles["block"], bold_first=True)],
         [w("date"), _lines([cover.date], styles["block"])],
         [w("pages"), _flowables()[1](w("pages_value"))],
     ]
     if letter.reference:
-        rows.append([w("ref"), _lines([letter.reference], styles["block"])])
-    table = Table([[Paragraph(f"<b>{_text(label)}</b>", styles["block"]), value] for label, value in rows],
+        rows.append([w("ref"), _lines([_ltr(letter, letter.reference)], styles["block"])])
+    table = Table([[_paragraph(f"<b>{_text(label)}</b>", styles["block"]), value] for label, value in rows],
                   colWidths=[28 * MM, None], hAlign="LEFT", splitInRow=1)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    notice = w("error_notice").replace("{contact}", cover.contact)
-    return [Paragraph(_text(w("fax")), styles["heading"]), table, Spacer(1, 18),
-            Paragraph(_text(notice), styles["body"]), PageBreak()]
+    notice = w("error_notice").replace("{contact}", _ltr(letter, cover.contact))
+    return [_paragraph(_text(w("fax")), styles["heading"]), table, Spacer(1, 18),
+            _paragraph(_text(notice), styles["body"]), PageBreak()]
 
 
 def _story(letter: Letter, index: int) -> list[Any]:
@@ -357,22 +515,22 @@ def _story(letter: Letter, index: int) -> list[Any]:
 
 
 def _part(letter: Letter) -> list[Any]:
-    from reportlab.platypus import Paragraph, Spacer
+    from reportlab.platypus import Spacer
 
     styles = _styles_for(letter.language)
     story: list[Any] = []
     if letter.heading:
-        story += [Paragraph(f"<b>{_text(letter.heading)}</b>", styles["title"]), Spacer(1, 6)]
+        story += [_paragraph(f"<b>{_text(letter.heading)}</b>", styles["title"]), Spacer(1, 6)]
     story += [
         _lines(letter.sender, styles["block"], bold_first=True),
         Spacer(1, 10),
         _lines([letter.date], styles["right"]),
         _lines(letter.recipient, styles["block"], bold_first=True),
         Spacer(1, 6),
-        _lines([f"{word(letter, 'by_fax')} {letter.by_fax}"], styles["block"]),
+        _lines([f"{word(letter, 'by_fax')} {_ltr(letter, letter.by_fax)}"], styles["block"]),
     ]
     if letter.reference:
-        story.append(_lines([f"{word(letter, 'ref')} {letter.reference}"], styles["block"]))
+        story.append(_lines([f"{word(letter, 'ref')} {_ltr(letter, letter.reference)}"], styles["block"]))
     story += [Spacer(1, 14), _lines([letter.salutation], styles["body"])]
     story += _body(letter.body, styles)
     story += [Spacer(1, 4), _lines([letter.closing], styles["body"]), Spacer(1, 30),
