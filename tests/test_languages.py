@@ -173,6 +173,11 @@ def test_a_cjk_signer_prints_and_check_names_what_no_font_has(tmp_path: Path) ->
     render(campaign, tmp_path / "out", "--signer", "王小明", "--email", "wang@example.org")
     text = pages(tmp_path / "out" / "court.pdf")[0]
     assert text.count("王小明") == 2  # sender block and signature, as text, not boxes
+    # every script the fallback fonts cover: Georgian, Armenian, Hebrew, Devanagari names
+    for name in ("ნინო ბერიძე", "Արամ Պետրոսյան", "דוד לוי", "अनीता शर्मा"):
+        render(campaign, tmp_path / "scripts", "--signer", name)
+        laid_out = {word for line in words_on_paper(tmp_path / "scripts" / "court.pdf") for _, word in line}
+        assert set(name.split()) <= laid_out, (name, laid_out)
     check = CliRunner().invoke(cli, ["check", str(campaign)])
     assert check.exit_code == 0, check.output
     (tmp_path / "letter.ru.md.j2").write_text("Мы 𓀀 протестуем.\n", encoding="utf-8")
