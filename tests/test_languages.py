@@ -45,7 +45,8 @@ recipients:
 LETTERS = {
     "letter.md.j2": "We protest. The hearing ends on {{ campaign.deadline | format_date }}.\n\n"
                     + "We ask that the charges be dropped. " * 120 + "\n",
-    "letter.ru.md.j2": "Мы протестуем. Слушание закончится {{ campaign.deadline | format_date }}.\n",
+    "letter.ru.md.j2": "Мы протестуем. Слушание закончится {{ campaign.deadline | format_date }}.\n\n"
+                       "Под следствием {{ 1250 | format_number }} человек.\n",
     "letter.tr.md.j2": "Protesto ediyoruz. Duruşma {{ campaign.deadline | format_date }} tarihinde bitiyor.\n",
     "letter.ar.md.j2": "نحن نحتج\n",
 }
@@ -76,6 +77,7 @@ def test_a_russian_letter_for_the_karaganda_court_dated_in_russian(tmp_path: Pat
     assert len(text) == 1
     assert "6 января 2003 г." in text[0]  # the letter's date, from CLDR
     assert "Слушание закончится 10 января 2003 г." in text[0]  # format_date in the template
+    assert re.search("Под следствием 1[\xa0 ]250 человек[.]", text[0])  # format_number: Russian digit groups
     assert "По факсу: +7 7212 42 02 20 или +7 7212 42 02 21" in text[0] and "Исх.: KAR-2003-01" in text[0]
     assert "Уважаемые господа!" in text[0] and "С уважением," in text[0]
     assert "стр. 1 из 1" in text[0]

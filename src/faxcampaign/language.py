@@ -148,6 +148,13 @@ def format_date(day: dt.date, tag: str, style: str = "long") -> str:
         raise LanguageError(f"cannot format a date as {style!r}: {e}") from e
 
 
+def format_number(value: float, tag: str) -> str:
+    """``value`` with the digit grouping and decimal sign of ``tag``'s language."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, locale=_locale(tag)))
+
+
 @functools.lru_cache(maxsize=64)
 def _locale(tag: str) -> Any:
     from babel import Locale

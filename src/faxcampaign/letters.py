@@ -35,6 +35,7 @@ def _environment(campaign: Campaign, folder: Path, markdown: bool) -> jinja2.Env
     """The sandbox for one of the campaign's templates: it loads files only from the campaign's folder."""
     env = sandbox.environment(str(folder), str(campaign.path.parent), escape_markdown if markdown else None)
     env.filters["format_date"] = _format_date
+    env.filters["format_number"] = _format_number
     return env
 
 
@@ -50,6 +51,17 @@ def _format_date(context: Any, value: Any, style: str = "long") -> str:
     if style == "long":
         return language.long_date(value, tag)
     return language.format_date(value, "en-GB" if tag == language.DEFAULT else tag, style)
+
+
+@jinja2.pass_context
+def _format_number(context: Any, value: Any) -> str:
+    """``{{ context.detained | format_number }}``: a number in the letter's language ("1 250" in Russian,
+    "1,250" in English)."""
+    from faxcampaign import language
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"format_number needs a number, not {type(value).__name__}")
+    return language.format_number(value, context.get("language", language.DEFAULT))
 
 
 def _line(error: BaseException, filename: str) -> int:
