@@ -74,14 +74,15 @@ class Rota:
 
     def uncovered(self) -> list[tuple[int, float, float]]:
         """(office, start, end) of each run of consecutive slots nobody has, in order of office then time."""
-        runs: list[tuple[int, float, float]] = []
-        # a slot is (office, start, ...): sorted as tuples, by office then time (no two share both)
-        for slot in sorted(s for s in self.slots if s.volunteer is None):
-            if runs and runs[-1][0] == slot.office and runs[-1][2] == slot.start:
-                runs[-1] = (slot.office, runs[-1][1], slot.end)
-            else:
-                runs.append((slot.office, slot.start, slot.end))
-        return runs
+        by_office: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
+        for slot in self.slots:  # in order of time
+            if slot.volunteer is None:
+                runs = by_office[slot.office]
+                if runs and runs[-1][2] == slot.start:
+                    runs[-1] = (slot.office, runs[-1][1], slot.end)
+                else:
+                    runs.append((slot.office, slot.start, slot.end))
+        return [run for office in sorted(by_office) for run in by_office[office]]
 
     def volunteer(self, name: str) -> int | None:
         """The index of the volunteer called ``name`` (or with that file name), case aside."""
@@ -281,13 +282,14 @@ def as_table(rota: Rota, only: int | None = None) -> str:
     # slots share their times: each start is formatted once per zone
     yours_by_zone: dict[str, dict[float, str]] = defaultdict(dict)
     theirs_by_zone: dict[str, dict[float, str]] = defaultdict(dict)
+    endings_by_country: dict[str | None, dict[int, str]] = defaultdict(dict)
     for index in _chosen(rota, only):
         volunteer = rota.volunteers[index]
         mine = rota.assigned(index)
         cap = f", at most {volunteer.cap} a day" if volunteer.cap else ""
         origin = f"; dials from {volunteer.country}" if volunteer.country else ""
         out += ["", f"{volunteer.name} ({volunteer.timezone}{origin}{cap}): {len(mine)} call(s)"]
-        endings: dict[int, str] = {}  # by office: the number as this volunteer dials it
+        endings = endings_by_country[volunteer.country]  # by office: the number as this volunteer dials it
         yours = yours_by_zone[volunteer.timezone]
         for slot in mine:
             at = slot.start
@@ -310,10 +312,14 @@ def as_table(rota: Rota, only: int | None = None) -> str:
         out += ["", f"Covered: {covered} of {total} slot(s)" + (f" ({100 * covered // total}%)" if total else "")]
         if uncovered or rota.short:
             out += ["", "Hours no volunteer covers (office time):"]
+            days: dict[tuple[str, float], str] = {}  # 'Mon 07 Dec', once per zone and start
             for office_index, at, until in uncovered:
-                office = plan.offices[office_index].office
-                begin, finish = instant(at, office.timezone), instant(until, office.timezone)
-                out.append(f"  {office.name}: {begin:%a %d %b} {span_text(begin, finish)}")
+                zone = office_zones[office_index]
+                begin = instant(at, zone)
+                day = days.get((zone, at))
+                if day is None:
+                    day = days[zone, at] = f"{begin:%a %d %b}"
+                out.append(f"  {names[office_index]}: {day} {span_text(begin, instant(until, zone))}")
             for office_index, at, until in rota.short:
                 office = plan.offices[office_index].office
                 begin, finish = instant(at, office.timezone), instant(until, office.timezone)
