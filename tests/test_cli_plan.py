@@ -211,6 +211,9 @@ def reference_ics(plan, dial_from):  # type: ignore[no-untyped-def]
         event.add("description", "\n".join(description.splitlines()))
         calendar.add_component(event)
     calendar.add_missing_timezones()
+    # icalendar adds the zones in the order of a set of names; faxcampaign writes them by name
+    zones = sorted((c for c in calendar.subcomponents if c.name == "VTIMEZONE"), key=lambda c: str(c["TZID"]))
+    calendar.subcomponents[:] = zones + [c for c in calendar.subcomponents if c.name != "VTIMEZONE"]
     return calendar.to_ical().decode("utf-8")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,3 +29,13 @@ def span_text(start: dt.datetime, end: dt.datetime) -> str:
     """'09:00-13:00'; an end at the next midnight is 24:00."""
     end_hour = 24 if end.hour == end.minute == 0 and end.date() > start.date() else end.hour
     return f"{start.hour:02d}:{start.minute:02d}-{end_hour:02d}:{end.minute:02d}"
+
+
+def add_timezones(calendar: Any) -> None:
+    """The VTIMEZONEs an icalendar Calendar needs, in order of TZID: icalendar adds them in the order of
+    a set of names, which changes from one run to the next (string hashing), so the same plan would not
+    give the same bytes."""
+    calendar.add_missing_timezones()
+    zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
+    rest = [c for c in calendar.subcomponents if c.name != "VTIMEZONE"]
+    calendar.subcomponents[:] = sorted(zones, key=lambda c: str(c["TZID"])) + rest

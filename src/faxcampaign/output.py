@@ -7,13 +7,14 @@ import datetime as dt
 import functools
 import io
 import json
+import re
 import secrets
 import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from faxcampaign import clock
-from faxcampaign.formats import offset_text, span_text, spreadsheet_safe
+from faxcampaign.formats import add_timezones, offset_text, span_text, spreadsheet_safe
 from faxcampaign.numbers import dial
 from faxcampaign.schedule import ClosedDay, OfficePlan, Plan, Viewed
 
@@ -203,6 +204,9 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_ICS_SPECIAL = re.compile(r"[\\;,\r\n]")  # what iCalendar TEXT escapes
+
+
 def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
     """The plan as iCalendar. icalendar writes the calendar's head and time zones; the events are
     written here with icalendar's own escaping and folding, and the text an office's (or a calendar's)
@@ -215,6 +219,8 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
     from faxcampaign import letters
 
     def line(name: str, text: str) -> str:  # a TEXT property, escaped and folded as icalendar does
+        if len(name) + len(text) < 74 and text.isascii() and not _ICS_SPECIAL.search(text):
+            return f"{name}:{text}"  # short and plain: icalendar neither escapes nor folds it
         folded: bytes = Contentline(name + ":" + vText(text).to_ical().decode("utf-8")).to_ical()  # type: ignore[no-untyped-call]
         return folded.decode("utf-8")
 
@@ -230,7 +236,7 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
         stand_in = icalendar.Event()
         stand_in.add("dtstart", start)
         calendar.add_component(stand_in)
-    calendar.add_missing_timezones()
+    add_timezones(calendar)
     head = calendar.to_ical().decode("utf-8")
     head = head[: head.index("BEGIN:VEVENT")] if "BEGIN:VEVENT" in head else head[: head.index("END:VCALENDAR")]
     stamp = f"DTSTAMP:{clock.convert(plan.now, 'UTC'):%Y%m%dT%H%M%SZ}"

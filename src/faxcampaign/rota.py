@@ -407,6 +407,7 @@ def as_ics(rota: Rota, only: int | None = None) -> str:
     import icalendar
 
     from faxcampaign import letters
+    from faxcampaign.formats import add_timezones
     from faxcampaign.output import one_line
 
     plan = rota.plan
@@ -446,7 +447,7 @@ def as_ics(rota: Rota, only: int | None = None) -> str:
             alarm.add("trigger", dt.timedelta(minutes=-ALARM_MINUTES))
             event.add_component(alarm)
             calendar.add_component(event)
-    calendar.add_missing_timezones()
+    add_timezones(calendar)
     text: str = calendar.to_ical().decode("utf-8")
     return text
 
