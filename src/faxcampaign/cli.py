@@ -955,4 +955,7 @@ def init(directory: Path, force: bool, language: str) -> None:
 
 
 def main() -> None:
+    from faxcampaign import collect_less
+
+    collect_less()
     cli(prog_name="faxcampaign")

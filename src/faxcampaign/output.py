@@ -59,7 +59,7 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
     following = None
     if not any(v.at <= now < v.until for _, _, v in slots):
         following = next(((p, i) for p, i, v in slots if v.at > now), None)
-    closed = sorted((c for p in plan.offices for c in p.closed), key=lambda c: (c.would_open, c.office.id))
+    closed = sorted((c for p in plan.offices for c in p.closed), key=lambda c: (c.would_open.timestamp(), c.office.id))
     by_day: dict[dt.date, list[tuple[OfficePlan, int, Viewed]]] = {}
     for slot in slots:
         by_day.setdefault(slot[2].start.date(), []).append(slot)
@@ -67,8 +67,9 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
     for c in closed:
         shut_by_day.setdefault(clock.local_date(c.would_open, plan.viewer_zone), []).append(c)
     # Text shared by offices with one calendar, and by each office's windows, made once.
-    spans: dict[tuple[int, int], tuple[str, str]] = {}
+    spans: dict[tuple[int, int], tuple[str, str, bool]] = {}  # (viewer's time, office's, the last window?)
     offices: dict[int, tuple[str, str, list[str]]] = {}
+    open_now = following[0] if following is not None else None  # only these need a closer look
     for offset in range(plan.days):
         day = plan.first + dt.timedelta(days=offset)
         todays = by_day.get(day, [])
@@ -82,25 +83,30 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
             if texts is None:
                 start, end = p.days.spans[i]
                 texts = spans[key] = (span_text(v.start, v.end),
-                                      f"{start:%a} {span_text(start, end)} {offset_text(start)}")
-            viewer, local = texts
+                                      f"{start:%a} {span_text(start, end)} {offset_text(start)}",
+                                      p.days.last is not None and p.days.spans[i] == p.days.last)
+            viewer, local, last = texts
             office = p.office
             person = offices.get(id(p))
             if person is None:
                 first, *others = [dial(n, dial_from) for n in office.fax]
                 person = offices[id(p)] = (_fitted(office.name, ""), first, others)
             name, first, others = person
-            marks = []
-            if v.at <= now < v.until:
-                marks.append("OPEN NOW")
-            if following is not None and following[0] is p and following[1] == i:
-                marks.append("NEXT")
-            if p.days.last is not None and p.days.spans[i] == p.days.last:
-                marks.append("LAST CHANCE")
-            mark = ("  " + ", ".join(marks)) if marks else ""
-            out.append(f"  {viewer}  {_fitted(office.name, mark) if mark else name}{mark}")
+            if last or p is open_now or v.at <= now < v.until:
+                marks = []
+                if v.at <= now < v.until:
+                    marks.append("OPEN NOW")
+                if following is not None and following[0] is p and following[1] == i:
+                    marks.append("NEXT")
+                if last:
+                    marks.append("LAST CHANCE")
+                mark = ("  " + ", ".join(marks)) if marks else ""
+                out.append(f"  {viewer}  {_fitted(office.name, mark) if mark else name}{mark}")
+            else:
+                out.append(f"  {viewer}  {name}")
             out.append(f"{'':15}local {local}; fax {first}")
-            out += [f"{'':15}{'or':>{len(local) + 11}} {n}" for n in others]
+            if others:
+                out += [f"{'':15}{'or':>{len(local) + 11}} {n}" for n in others]
         for c in shut:
             out += textwrap.wrap(f"closed  {c.office.name}: {c.reason} ({c.date:%a %d %b} local)", WIDTH,
                                  initial_indent="  ", subsequent_indent=" " * 10)

@@ -217,8 +217,9 @@ def _init_worker(campaign_path: Path, options: Options, parent: int) -> None:
     global _WORKER
     _die_with(parent)
     if _WORKER is None:  # started afresh (not forked): load the campaign again
-        from faxcampaign import pdf
+        from faxcampaign import collect_less, pdf
 
+        collect_less()
         pdf.use_fonts(options.fonts)
         _WORKER = _Worker(load(campaign_path), options)
 

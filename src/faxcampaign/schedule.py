@@ -24,8 +24,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import heapq
 import itertools
+import operator
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -148,9 +148,11 @@ class Plan:
                 _, plans, i, v = group[0]
                 result.extend(zip(plans, itertools.repeat(i), itertools.repeat(v), strict=False))
             else:
-                merged = heapq.merge(*(zip(orders, plans, itertools.repeat(i), itertools.repeat(v), strict=False)
-                                       for orders, plans, i, v in group), key=lambda row: row[0])
-                result.extend((p, i, v) for _, p, i, v in merged)
+                # each office is in one calendar: its place in the file orders the rows without ties
+                rows = [(order, (p, i, v)) for orders, plans, i, v in group
+                        for order, p in zip(orders, plans, strict=True)]
+                rows.sort(key=operator.itemgetter(0))
+                result.extend(row for _, row in rows)
         return result
 
     def before_campaign(self) -> bool:
