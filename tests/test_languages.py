@@ -152,9 +152,11 @@ def test_an_arabic_letter_reads_right_to_left_with_numbers_and_latin_left_to_rig
     """On paper, as poppler reads the page back: an Arabic line's words run from the right margin leftwards
     in the order written; a Latin name and a number inside it, and the fax number, read left to right."""
     campaign = write(tmp_path)
-    (tmp_path / "letter.ar.md.j2").write_text(ARABIC_LINE + "\n", encoding="utf-8")
+    (tmp_path / "letter.ar.md.j2").write_text(ARABIC_LINE + "\n\n1. أولا الإفراج\n", encoding="utf-8")
     render(campaign, tmp_path / "out")
     lines = words_on_paper(tmp_path / "out" / "cairo.pdf")
+    item = next(line for line in lines if any(word == "أولا" for _, word in line))
+    assert [word for _, word in item] == ["الإفراج", "أولا", "1."]  # the number at the right margin
     body = next(line for line in lines if any(word == "Karaganda" for _, word in line) and len(line) > 5)
     right_to_left = [word for _, word in reversed(body)]
     assert right_to_left == ["نحن", "نكتب", "إليكم", "بشأن", "محكمة", "Oblast", "Karaganda", "في", "عام", "2003",

@@ -433,10 +433,13 @@ def _body(blocks: Sequence[Block], styles: dict[str, Any]) -> list[Any]:
     for block in blocks:
         if isinstance(block, ListBlock):
             items = [ListItem(_paragraph(_runs(item), styles["item"])) for item in block.items]
+            # a right-to-left letter's numbers and bullets stand at the right margin
+            side = dict(bulletDir="rtl", bulletAlign="right", leftIndent=0, rightIndent=18) \
+                if styles["item"].name.endswith("-rtl") else dict(leftIndent=18)
             story.append(ListFlowable(
                 items, bulletType="1" if block.ordered else "bullet", start=block.start if block.ordered else "•",
                 bulletFormat="%s." if block.ordered else None,
-                bulletFontName=FAMILY, bulletFontSize=BODY_SIZE, leftIndent=18, spaceAfter=BODY_SIZE * 0.6,
+                bulletFontName=FAMILY, bulletFontSize=BODY_SIZE, spaceAfter=BODY_SIZE * 0.6, **side,
             ))
         else:
             story.append(_paragraph(_runs(block.runs), styles["body"]))
