@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The holiday cache (calendars.py) of these tests is their own, never the user's ~/.cache.
+os.environ["FAXCAMPAIGN_CACHE"] = tempfile.mkdtemp(prefix="faxcampaign-test-cache-")
 
 MODERN = """\
 title: Test campaign

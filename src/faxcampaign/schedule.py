@@ -29,7 +29,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from faxcampaign import clock
+from faxcampaign import calendars, clock
 from faxcampaign.campaign import Campaign, Office
 from faxcampaign.hours import Span as Minutes
 
@@ -172,24 +172,6 @@ class Plan:
         return {p.last_chance for p in self.offices if p.last_chance is not None}
 
 
-@functools.lru_cache(maxsize=64)
-def _calendar(country: str, years: tuple[int, ...]) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
-    """Public holidays (English names) and worked weekend days, as plain lookups.
-
-    Imported here, only when a plan needs a calendar: the ``holidays`` package loads every country's
-    module when it looks one up (~40 ms), which ``--help`` and ``check`` never pay for.
-    """
-    import holidays
-
-    try:
-        table = holidays.country_holidays(country, years=years, language="en_US")
-    except NotImplementedError:
-        return {}, frozenset()
-    names = {day: str(name) for day, name in table.items()}
-    workdays = frozenset(getattr(table, "weekend_workdays", ()) or ())
-    return names, workdays
-
-
 def day_spans(office: Office, day: dt.date, calendar: tuple[dict[dt.date, str], frozenset[dt.date]]
               ) -> tuple[tuple[Minutes, ...], str | None, tuple[Minutes, ...]]:
     """(open spans, reason closed or None, the spans the weekly hours alone would give) for one local day."""
@@ -227,7 +209,7 @@ def office_days(
     lo = max(first, starts) if starts else first
     hi = min(last, deadline) if deadline else last
     years = tuple(range(lo.year, hi.year + 1)) if lo <= hi else ()
-    calendar = _calendar(office.country, years) if office.country and years else ({}, frozenset())
+    calendar = calendars.calendar(office.country, years) if office.country and years else ({}, frozenset())
     spans: list[Span] = []
     closed: list[tuple[dt.date, str, dt.datetime]] = []
     zone = office.timezone
