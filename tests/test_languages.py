@@ -172,6 +172,21 @@ def test_an_arabic_letter_reads_right_to_left_with_numbers_and_latin_left_to_rig
     assert line[0][0] > 300  # still right-aligned: the letter is Arabic
 
 
+def test_an_arabic_name_in_an_english_letter_and_call_sheet_reads_right_to_left(tmp_path: Path) -> None:
+    """A left-to-right page with a right-to-left name: the name's words run right to left, in place."""
+    campaign = write(tmp_path, CAMPAIGN.replace("    language: ar\n", "    language: en\n"))
+    render(campaign, tmp_path / "out")
+    lines = words_on_paper(tmp_path / "out" / "cairo.pdf")
+    name = next(line for line in lines if {w for _, w in line} == {"وزارة", "العدل"})
+    assert [w for _, w in name] == ["العدل", "وزارة"] and name[0][0] < 100  # at the left margin
+    sheet = tmp_path / "sheet.pdf"
+    result = CliRunner().invoke(cli, ["callsheet", str(campaign), "--date", "2003-01-06", "--tz", "Africa/Cairo",
+                                      "--now", "2003-01-06T08:00", "--format", "pdf", "--out", str(sheet)])
+    assert result.exit_code == 0, result.output
+    heading = next(line for line in words_on_paper(sheet) if any(w == "وزارة" for _, w in line))
+    assert [w for _, w in heading][-2:] == ["العدل", "وزارة"]  # "3. <name>": the name's words reversed
+
+
 def test_a_cjk_signer_prints_and_check_names_what_no_font_has(tmp_path: Path) -> None:
     campaign = write(tmp_path)
     render(campaign, tmp_path / "out", "--signer", "王小明", "--email", "wang@example.org")

@@ -246,12 +246,12 @@ def _draw(canvas: Any, text: str, size: float, x: float, y: float, centred: bool
     canvas.setFont(FAMILY, size)
 
 
-# Right-to-left text. reportlab's own bidi needs rlbidi (not on the package index); instead each line, once
-# reportlab has broken the paragraph, is put into visual order here with python-bidi's implementation of the
-# Unicode Bidirectional Algorithm (levels by rules P to I, then L1 and L2 on runs of one font). Runs in a
-# shaped (HarfBuzz) font stay in logical order: HarfBuzz lays out a right-to-left script itself, joins
-# Arabic letters and mirrors brackets. The page's text is in drawing order, as on paper (see
-# docs/campaign.md on extracting it).
+# Right-to-left text, in a letter of that language or as a name anywhere. reportlab's own bidi needs
+# rlbidi (not on the package index); instead each line, once reportlab has broken the paragraph, is put
+# into visual order here with python-bidi's implementation of the Unicode Bidirectional Algorithm (levels
+# by rules P to I, then L1 and L2 on runs of one font). Runs in a shaped (HarfBuzz) font stay in logical
+# order: HarfBuzz lays out a right-to-left script itself, joins Arabic letters and mirrors brackets. The
+# page's text is in drawing order, as on paper (see docs/campaign.md on extracting it).
 
 _RTL_CLASSES = frozenset({"R", "AL"})
 _CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "BN"})  # explicit embeddings, removed by rule X9
@@ -357,13 +357,15 @@ def _visual(pieces: Sequence[tuple[Any, str]], base: int, shaped: Any) -> list[t
 
 
 @functools.lru_cache(maxsize=1)
-def _right_to_left() -> type:
-    """A paragraph in a right-to-left language: broken into lines by reportlab, then each line drawn in
-    visual order."""
+def _bidirectional() -> type:
+    """A paragraph with right-to-left text (a letter in Arabic, or an Arabic name in an English letter or
+    call sheet): broken into lines by reportlab, then each line drawn in visual order. Its direction is
+    its style's: right to left for the styles of a right-to-left language, else left to right."""
     from reportlab.platypus import Paragraph
 
-    class RightToLeft(Paragraph):  # type: ignore[misc]
+    class Bidirectional(Paragraph):  # type: ignore[misc]
         def drawPara(self, debug: int = 0) -> None:  # noqa: N802 (reportlab's name)
+            base = 1 if self.style.name.endswith("-rtl") else 0
             para = self.blPara
             logical = para.lines
             if para.kind == 1:
@@ -371,12 +373,12 @@ def _right_to_left() -> type:
                     super().drawPara(debug)
                     return
                 para.lines = [line.clone(words=[f if f.text == part else f.clone(text=part) for f, part in
-                                                _visual([(f, f.text) for f in line.words], 1,
+                                                _visual([(f, f.text) for f in line.words], base,
                                                         lambda f: _shaped(f.fontName))])
                               for line in logical]
             else:
                 shaped = _shaped(para.fontName)
-                para.lines = [(extra, "".join(part for _, part in _visual([(None, " ".join(words))], 1,
+                para.lines = [(extra, "".join(part for _, part in _visual([(None, " ".join(words))], base,
                                                                             lambda _: shaped)).split(" "))
                               for extra, words in logical]
             try:
@@ -384,7 +386,7 @@ def _right_to_left() -> type:
             finally:
                 para.lines = logical
 
-    return RightToLeft
+    return Bidirectional
 
 
 def _ltr(letter: Letter, text: str) -> str:
@@ -395,8 +397,9 @@ def _ltr(letter: Letter, text: str) -> str:
 
 
 def _paragraph(markup: str, style: Any) -> Any:
-    if style.name.endswith("-rtl"):
-        return _right_to_left()(markup, style)
+    """A paragraph of ``markup``, laid out in both directions when its language or its text needs it."""
+    if style.name.endswith("-rtl") or _has_rtl(markup):
+        return _bidirectional()(markup, style)
     from reportlab.platypus import Paragraph
 
     return Paragraph(markup, style)
@@ -686,9 +689,9 @@ def render_callsheet(sheet: Sheet) -> bytes:
                             topMargin=MARGIN, bottomMargin=MARGIN, title=f"{sheet.heading()}: {sheet.date}",
                             subject="Call sheet", creator="faxcampaign", invariant=1)
     story: list[Any] = [
-        Paragraph(f"<b>{_text(sheet.heading())}</b>", styles["body"]),
+        _paragraph(f"<b>{_text(sheet.heading())}</b>", styles["body"]),
         _lines([sheet.subheading()], body),
-        Paragraph(f"<b>{_text(sheet.deadline_text())}</b>", body),
+        _paragraph(f"<b>{_text(sheet.deadline_text())}</b>", body),
     ]
     if not sheet.rows:
         story.append(_lines([sheet.nothing_text()], body))
@@ -712,7 +715,7 @@ def render_callsheet(sheet: Sheet) -> bytes:
                       colWidths=[30 * MM, None], hAlign="LEFT", splitInRow=1)
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
-        story.append(KeepTogether([Spacer(1, 8), Paragraph(f"<b>{_text(name)}</b>", body), table]))
+        story.append(KeepTogether([Spacer(1, 8), _paragraph(f"<b>{_text(name)}</b>", body), table]))
     if sheet.closed:
         story += [Spacer(1, 10), Paragraph("<b>Closed today</b>", body)]
         story += [_lines([f"{c.name}: {c.reason} ({c.date:%a %d %b} local)" for c in sheet.closed], body)]
