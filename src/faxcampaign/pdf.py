@@ -11,6 +11,7 @@ import contextlib
 import functools
 import io
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -258,7 +259,15 @@ _CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "BN"})  # explicit emb
 LEFT_TO_RIGHT = "\u202a{}\u202c"  # a number or code inside right-to-left text: LRE ... PDF keeps it in order
 
 
+# The blocks that hold every right-to-left letter (Hebrew to Arabic Extended-A, their presentation forms,
+# the right-to-left blocks of the supplementary planes) and the right-to-left mark: a quick first test
+_RTL_BLOCKS = re.compile("[\u0590-\u08ff\u200f\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff"
+                         "\U0001e800-\U0001efff]")
+
+
 def _has_rtl(text: str) -> bool:
+    if _RTL_BLOCKS.search(text) is None:
+        return False
     from unicodedata import bidirectional
 
     return any(bidirectional(c) in _RTL_CLASSES for c in text)
