@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import shutil
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The holiday cache (calendars.py) of these tests is their own, never the user's ~/.cache.
 os.environ["FAXCAMPAIGN_CACHE"] = tempfile.mkdtemp(prefix="faxcampaign-test-cache-")
+atexit.register(shutil.rmtree, os.environ["FAXCAMPAIGN_CACHE"], True)
 
 MODERN = """\
 title: Test campaign
