@@ -69,7 +69,7 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
     # Text shared by offices with one calendar, and by each office's windows, made once.
     spans: dict[tuple[int, int], tuple[str, str, bool]] = {}  # (viewer's time, office's, the last window?)
     offices: dict[int, tuple[str, str, list[str]]] = {}
-    open_now = following[0] if following is not None else None  # only these need a closer look
+    next_plan = following[0] if following is not None else None
     for offset in range(plan.days):
         day = plan.first + dt.timedelta(days=offset)
         todays = by_day.get(day, [])
@@ -92,18 +92,14 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
                 first, *others = [dial(n, dial_from) for n in office.fax]
                 person = offices[id(p)] = (_fitted(office.name, ""), first, others)
             name, first, others = person
-            if last or p is open_now or v.at <= now < v.until:
-                marks = []
-                if v.at <= now < v.until:
-                    marks.append("OPEN NOW")
-                if following is not None and following[0] is p and following[1] == i:
-                    marks.append("NEXT")
-                if last:
-                    marks.append("LAST CHANCE")
-                mark = ("  " + ", ".join(marks)) if marks else ""
-                out.append(f"  {viewer}  {_fitted(office.name, mark) if mark else name}{mark}")
+            is_open = v.at <= now < v.until
+            is_next = p is next_plan and following is not None and following[1] == i
+            if is_open or is_next or last:
+                mark = "  " + ", ".join(word for word, on in (("OPEN NOW", is_open), ("NEXT", is_next),
+                                                               ("LAST CHANCE", last)) if on)
+                out.append(f"  {viewer}  {_fitted(office.name, mark)}{mark}")
             else:
-                out.append(f"  {viewer}  {name}")
+                out.append(f"  {viewer}  {name}")  # most windows: no mark, the name fitted once per office
             out.append(f"{'':15}local {local}; fax {first}")
             if others:
                 out += [f"{'':15}{'or':>{len(local) + 11}} {n}" for n in others]

@@ -255,6 +255,7 @@ def _draw(canvas: Any, text: str, size: float, x: float, y: float, centred: bool
 # page's text is in drawing order, as on paper (see docs/campaign.md on extracting it).
 
 _RTL_CLASSES = frozenset({"R", "AL"})
+_HARFBUZZ_RTL = _RTL_CLASSES | {"AN"}  # what HarfBuzz lays out right to left (Arabic digits have Arabic script)
 _CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "BN"})  # explicit embeddings, removed by rule X9
 LEFT_TO_RIGHT = "\u202a{}\u202c"  # a number or code inside right-to-left text: LRE ... PDF keeps it in order
 
@@ -357,7 +358,7 @@ def _visual(pieces: Sequence[tuple[Any, str]], base: int, shaped: Any) -> list[t
         rtl = level % 2 == 1
         if shaped(key):
             # HarfBuzz guesses the direction from the script: turn a run it would lay out the other way
-            if rtl != any(bidirectional(c) in ("R", "AL", "AN") for c in part):
+            if rtl != any(bidirectional(c) in _HARFBUZZ_RTL for c in part):
                 part = part[::-1]
         elif rtl:
             part = "".join(MIRRORED.get(c, c) for c in reversed(part))
