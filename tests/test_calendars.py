@@ -50,16 +50,16 @@ def test_the_cache_is_used_only_for_the_holidays_it_was_made_with(write_campaign
     cache = tmp_path / "cache"
     plan(campaign, str(cache))
     data = json.loads((cache / "holidays.json").read_text())
-    key = next(k for k in data["tables"] if k.startswith("KZ "))
-    data["tables"][key][0].append(["2026-12-15", "A holiday only the cache knows"])
+    key = next(k for k in data["entries"] if k.startswith("KZ "))
+    data["entries"][key][0].append(["2026-12-15", "A holiday only the cache knows"])
     (cache / "holidays.json").write_text(json.dumps(data))
     assert ("2026-12-15", "A holiday only the cache knows") in closed(plan(campaign, str(cache))[0])
-    data["holidays"] = "another version of holidays"
+    data["stamp"] = "another version of holidays"
     (cache / "holidays.json").write_text(json.dumps(data))
     document, how = plan(campaign, str(cache))
     assert "holidays imported" in how
     assert ("2026-12-15", "A holiday only the cache knows") not in closed(document)
-    assert json.loads((cache / "holidays.json").read_text())["holidays"] == calendars._stamp()  # made afresh
+    assert json.loads((cache / "holidays.json").read_text())["stamp"] == calendars._stamp()  # made afresh
 
 
 def test_a_damaged_or_unwritable_cache_changes_nothing(write_campaign, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -67,10 +67,10 @@ def test_a_damaged_or_unwritable_cache_changes_nothing(write_campaign, tmp_path:
     expected, _ = plan(campaign, "off")
     cache = tmp_path / "cache"
     plan(campaign, str(cache))
-    key = next(k for k in json.loads((cache / "holidays.json").read_text())["tables"] if k.startswith("KZ "))
-    for damage in ("{not json", "[]", json.dumps({"holidays": calendars._stamp(), "tables": {key: [1, 2]}}),
-                   json.dumps({"holidays": calendars._stamp(), "tables": {key: [[["when?", "x"]], []]}}),
-                   json.dumps({"holidays": calendars._stamp(), "tables": {key: None}})):
+    key = next(k for k in json.loads((cache / "holidays.json").read_text())["entries"] if k.startswith("KZ "))
+    for damage in ("{not json", "[]", json.dumps({"stamp": calendars._stamp(), "entries": {key: [1, 2]}}),
+                   json.dumps({"stamp": calendars._stamp(), "entries": {key: [[["when?", "x"]], []]}}),
+                   json.dumps({"stamp": calendars._stamp(), "entries": {key: None}})):
         (cache / "holidays.json").write_text(damage)
         document, how = plan(campaign, str(cache))
         assert document == expected and "holidays imported" in how, damage

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click.testing
+import hypothesis
 from click.testing import CliRunner
 
 from faxcampaign.cli import cli
@@ -244,3 +245,18 @@ def test_ics_is_what_icalendar_would_write_event_by_event(write_campaign: Callab
     for first in (dt.date(2027, 3, 10), dt.date(2024, 2, 27)):
         result = plan(campaign, first, 6, "Europe/London", clock.parse_instant("2026-12-03T10:00:07", "UTC"))
         assert as_ics(result, "GB") == reference_ics(result, "GB")
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(text=hypothesis.strategies.text(hypothesis.strategies.sampled_from(
+    list("ab ,;:\\N^\r\n\t") + ["й", "—", "😀", "\u200f"]), max_size=200), name=hypothesis.strategies.sampled_from(
+    ["SUMMARY", "DESCRIPTION", "UID", "X"]))
+def test_ics_text_is_escaped_and_folded_as_icalendar_does(text: str, name: str) -> None:
+    from icalendar.parser import Contentline
+    from icalendar.prop import vText
+
+    from faxcampaign.formats import ics_fold, ics_line
+
+    assert ics_line(name, text) == Contentline(f"{name}:{vText(text).to_ical().decode()}").to_ical().decode()
+    if "\r" not in text and "\n" not in text:
+        assert ics_fold(f"{name}:{text}") == Contentline(f"{name}:{text}").to_ical().decode()

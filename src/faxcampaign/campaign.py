@@ -1,268 +1,75 @@
-"""The campaign file: its model (which also gives the JSON Schema) and a loader that reports every
-problem at once with the file, line and column of the YAML node at fault."""
+"""A loaded campaign: its values, its offices with the defaults applied, and its warnings; and `load`.
+
+Validating a campaign file (campaignfile.py) imports pydantic, PyYAML and phonenumbers and checks every
+value: most of a small command's time. Once a file has loaded cleanly, the result is kept in the cache
+folder (cache.py), keyed by a digest of the file's bytes and of what this faxcampaign and the libraries
+that judged it are, so that while nothing changes the next command reads it back instead. The letter
+templates' places are checked again on every load (files may have moved), and `check` always validates
+in full.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import functools
+import hashlib
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainValidator,
-    ValidationError,
-    WithJsonSchema,
-)
+from faxcampaign.errors import Finding
 
-from faxcampaign import clock
-from faxcampaign.errors import CampaignError, Finding
-from faxcampaign.hours import HoursError, OpeningHours, parse_hours
+if TYPE_CHECKING:
+    from faxcampaign.campaignfile import Marks
+    from faxcampaign.hours import OpeningHours
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
-MAX_NODES = 2_000_000  # expanded YAML nodes: stops alias bombs before validation walks them
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 MAX_BYTES = 50_000_000
 
-# PyYAML's words for common mistakes, and what to do about them
-_YAML_HINTS = [
-    ("mapping values are not allowed", "a ':' where a plain value was expected: check the indentation, or quote "
-                                       "a value that contains ': '"),
-    ("found character '\\t' that cannot start any token", "a tab: indent with spaces, not tabs"),
-    ("found a tab character", "a tab: indent with spaces, not tabs"),
-    ("found character that cannot start any token", "a character that cannot start a value: quote the value"),
-    ("could not find expected ':'", "a line without 'key: value': check the indentation and the quotes"),
-    ("did not find expected key", "check the indentation: keys of one mapping line up"),
-    ("found undefined alias", "an alias (*name) with no anchor (&name)"),
-]
+Path_ = tuple[Union[str, int], ...]
 
 
-def _yaml_problem(problem: str) -> str:
-    for words, hint in _YAML_HINTS:
-        if words in problem:
-            return f"{hint} ({problem})"
-    return problem
+def format_path(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
-def _slug(value: str) -> str:
-    if not SLUG.match(value):
-        raise ValueError(
-            f"not a valid id: {value!r} (ids become file names: lowercase letters, digits and '-', "
-            "starting with a letter or digit, at most 64 characters)"
-        )
-    return value
+class Record:
+    """The validated values of one part of the campaign file (the campaign, a recipient, a phrase...), read
+    as attributes named as in the file: ``campaign.data.title``, ``office.recipient.fax``."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a campaign's values are read-only ({name})")
+
+    def __getattr__(self, name: str) -> Any:  # only for names that are not values: tells mypy the rest are
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:
+        return f"Record({self.__dict__!r})"
+
+    def as_dict(self, include: set[str] | None = None, exclude: set[str] | None = None) -> dict[str, Any]:
+        """The values as plain dicts and lists, all the way down (a copy: templates get these)."""
+        return {name: _plain(value) for name, value in self.__dict__.items()
+                if (include is None or name in include) and (exclude is None or name not in exclude)}
 
 
-def _timezone(value: str) -> str:
-    if not clock.is_zone(value):
-        raise ValueError(f"unknown time zone {value!r}{_zone_hint(value)}")
-    return value
-
-
-def _zone_hint(value: str) -> str:
-    """A suggestion for an unknown time zone: a fixed offset gets the Etc/GMT form with its sign turned
-    (and a nudge towards the place's own zone); a city's name gets the zone named after it; else the
-    closest of the common (not legacy) zone names."""
-    offset = re.fullmatch(r"\s*(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?00)?\s*", value, re.IGNORECASE)
-    if offset:
-        sign, hours = offset.groups()
-        etc = f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
-        return (f"; a fixed offset is {etc!r} (the sign is turned, as the tz database does), but better the "
-                "place's own zone, e.g. 'Europe/Istanbul', which knows its summer time and history")
-    common = clock.common_zone_names()
-    wanted = value.strip().replace(" ", "_").casefold()
-    for name in common:
-        if name.rsplit("/", 1)[-1].casefold() == wanted:
-            return f"; did you mean {name!r}?"
-    close = difflib.get_close_matches(value, common, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else " (use an IANA name such as 'Asia/Almaty')"
-
-
-def _country(value: str) -> str:
-    from faxcampaign.numbers import is_region
-
-    if not is_region(value):
-        raise ValueError(f"not an ISO 3166 country code: {value!r} (e.g. 'KZ', 'GB')")
-    return value.upper()
-
-
-def _hours(value: Any) -> OpeningHours:
-    if isinstance(value, OpeningHours):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("office hours must be a string such as 'Mo-Fr 09:00-18:00; PH off'")
-    try:
-        return parse_hours(value)
-    except HoursError as e:
-        raise ValueError(f"bad hours {value!r}: {e}") from e
-
-
-FIRST_YEAR, LAST_YEAR = 1900, 2200
-
-
-def _sane_day(value: dt.date) -> dt.date:
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"{value} is out of range: campaigns run between {FIRST_YEAR} and {LAST_YEAR}")
-    return value
-
-
-def _listify(value: Any) -> Any:
-    if isinstance(value, (str, int)):
-        return [str(value)]
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.as_dict()
     if isinstance(value, list):
-        return [str(v) if isinstance(v, int) else v for v in value]
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
-
-
-def _language(value: str) -> str:
-    from faxcampaign.language import LanguageError, normalise
-
-    try:
-        return normalise(value)
-    except LanguageError as e:
-        raise ValueError(str(e)) from None
-
-
-Day = Annotated[dt.date, AfterValidator(_sane_day)]
-Language = Annotated[str, AfterValidator(_language), Field(description="BCP 47 language tag, e.g. ru, kk, tr")]
-Slug = Annotated[str, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^" + SLUG.pattern[:-2] + "$"})]
-TimeZone = Annotated[str, AfterValidator(_timezone), Field(description="IANA time zone, e.g. Asia/Almaty")]
-Country = Annotated[str, AfterValidator(_country), Field(description="ISO 3166-1 alpha-2 code, e.g. KZ")]
-Hours = Annotated[
-    OpeningHours,
-    PlainValidator(_hours),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "description": "opening_hours subset, e.g. 'Mo-Fr 09:00-13:00,14:00-18:00; PH off'",
-        }
-    ),
-]
-Lines = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v),
-                  WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-                                  "description": "one line, or a list of lines"})]
-Numbers = Annotated[list[str], BeforeValidator(_listify), Field(min_length=1),
-                    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"},
-                                              {"type": "array", "minItems": 1,
-                                               "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}],
-                                    "description": "one number, or a list in order of preference"})]
-
-
-class _Model(BaseModel):
-    # Unknown keys are kept here so that the loader can report each one, with a did-you-mean, as an
-    # error (a misspelled key is a setting silently not set); the published schema forbids them too.
-    model_config = ConfigDict(
-        extra="allow", json_schema_extra={"additionalProperties": False}, arbitrary_types_allowed=True
-    )
-
-
-class Sender(_Model):
-    """Who signs and sends the letter (the default signer)."""
-
-    name: str
-    organisation: str | None = None
-    address: Lines = []
-    email: str | None = None
-    phone: str | None = None
-
-
-class Phrase(_Model):
-    """What to say when the office answers, in its language, with how to pronounce it."""
-
-    text: str = Field(description="the phrase as written, e.g. 'Примите факс'")
-    say: str | None = Field(None, description="how to pronounce it, e.g. 'PREE-nyat fax'")
-
-
-class Defaults(_Model):
-    """Settings every recipient inherits unless it gives its own."""
-
-    country: Country | None = None
-    timezone: TimeZone | None = None
-    hours: Hours | None = None
-    manual: bool = True
-    language: Language | None = None
-    phrase: Phrase | None = None
-
-
-class Closed(_Model):
-    """A day the offices are shut although their weekly hours say open."""
-
-    date: Day
-    reason: str
-
-
-class Open(_Model):
-    """A weekend day worked instead (a decreed transfer); Monday's hours unless `hours` is given."""
-
-    date: Day
-    reason: str
-    hours: Hours | None = None
-
-
-class Recipient(_Model):
-    """One office to fax."""
-
-    id: Slug
-    name: str
-    title: str | None = None
-    organisation: str | None = None
-    address: Lines = []
-    salutation: str | None = None
-    fax: Numbers = Field(description="one number or a list, in order of preference")
-    phone: str | None = None
-    email: str | None = None
-    country: Country | None = None
-    timezone: TimeZone | None = None
-    hours: Hours | None = None
-    manual: bool | None = None
-    call_script: str | None = Field(None, description="this office's own call script, instead of the campaign's")
-    language: Language | None = Field(None, description="the language the office reads (its letter's language)")
-    bilingual: bool | None = Field(None, description="send the letter in its language followed by the original")
-    phrase: Phrase | None = None
-    closed: list[Closed] = []
-    open: list[Open] = []
-    context: dict[str, Any] = {}
-
-
-class CampaignFile(_Model):
-    """A faxcampaign campaign file."""
-
-    title: str
-    reference: str | None = None
-    starts: Day | None = None
-    deadline: Day | None = None
-    language: Language = Field("en", description="the campaign's own language: of a single letter template, of "
-                               "`closing`, and of the original in bilingual letters")
-    letter: str | dict[Language, str] = Field(
-        description="path of the Jinja2 letter template, relative to this file; or one path per language, "
-        "e.g. {ru: letter.ru.md.j2, en: letter.md.j2}")
-    bilingual: bool = Field(False, description="each letter in its recipient's language, followed by the "
-                            "original in the campaign's language")
-    words: dict[Language, dict[str, str]] = Field(
-        {}, description="per language, the campaign's own wording of the fixed words (to, from, page, closing, "
-        "translation, original, ...)")
-    numbers_dialled_from: Country | None = Field(
-        None, description="the fax numbers are written as dialled from this country"
-    )
-    call_script: str | None = None
-    fax_gateway: str | None = Field(
-        None, description="email-to-fax gateway address for `send --via smtp://...`, made from each number: "
-        "{e164_digits} (77212420220) or {e164} (+77212420220), e.g. '{e164_digits}@fax.example.net'")
-    closing: str = Field("Yours sincerely,", description="the line above the signature")
-    sender: Sender | None = None
-    defaults: Defaults = Defaults()
-    closed: list[Closed] = []
-    open: list[Open] = []
-    context: dict[str, Any] = {}
-    recipients: list[Recipient] = Field(min_length=1)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -278,25 +85,33 @@ class Office:
     fax: tuple[str, ...]  # E.164, in order of preference
     closed: Mapping[dt.date, str]
     open: Mapping[dt.date, tuple[str, OpeningHours | None]]
-    recipient: Recipient
+    recipient: Record
     index: int = -1  # its place in the file's recipients list
     language: str = "en"  # the language it reads
     bilingual: bool = False
-    phrase: Phrase | None = None
+    phrase: Record | None = None
 
 
 @dataclasses.dataclass
 class Campaign:
     path: Path
-    data: CampaignFile
+    data: Record
     offices: list[Office]
     findings: list[Finding]  # warnings only: a campaign with errors is never returned
-    marks: _Marks | None = None  # where each value stands in the file, for findings made later (check)
+    marks: Marks | None = None  # where each value stands in the file (read again when first asked for)
     cache: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)  # derived data
+
+    def where(self, path: Path_) -> tuple[int, int]:
+        """The line and column of the value at ``path`` (a YAML path); (0, 0) if the file no longer reads."""
+        if self.marks is None and "marks" not in self.cache:
+            from faxcampaign.campaignfile import read_marks
+
+            self.marks = self.cache["marks"] = read_marks(self.path)
+        return self.marks.at(path) if self.marks else (0, 0)
 
     def finding(self, severity: str, path: Path_, message: str) -> Finding:
         """A finding about the value at ``path`` (a YAML path), with its line and column."""
-        line, column = self.marks.at(path) if self.marks else (0, 0)
+        line, column = self.where(path)
         return Finding(severity, str(self.path), line, column, format_path(path), message)  # type: ignore[arg-type]
 
     @property
@@ -329,465 +144,65 @@ class Campaign:
         return {**self.data.context, **office.recipient.context}
 
 
-def schema() -> dict[str, Any]:
-    """The JSON Schema of the campaign file."""
-    result = CampaignFile.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **result}
-
-
-# --- loading -------------------------------------------------------------------------------------
-
-Path_ = tuple[Union[str, int], ...]
-
-
-def format_path(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-class _Marks:
-    """Line and column (1-based) of every value and key in the document, by YAML path."""
-
-    def __init__(self) -> None:
-        # The nodes themselves: their marks are read only for the few paths a finding names.
-        self.values: dict[Path_, yaml.Node] = {}
-        self.keys: dict[Path_, yaml.Node] = {}
-
-    def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
-        table = self.keys if key else self.values
-        while path:
-            if path in table:
-                return _mark(table[path])
-            path = path[:-1]
-            table = self.values
-        return _mark(self.values[()]) if () in self.values else (1, 1)
-
-
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-class _Loader:
-    def __init__(self, path: Path, describe_numbers: bool):
-        self.path = path
-        self.describe_numbers = describe_numbers
-        self.file = str(path)
-        self.findings: list[Finding] = []
-        self.marks = _Marks()
-
-    def add(self, severity: str, path: Path_, message: str, where: tuple[int, int] | None = None,
-            key: bool = False) -> None:
-        line, column = where or self.marks.at(path, key)
-        self.findings.append(
-            Finding(severity, self.file, line, column, format_path(path), message)  # type: ignore[arg-type]
-        )
-
-    @property
-    def failed(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
-
-    # -- text and YAML --
-
-    def read(self) -> Any:
-        try:
-            if not self.path.is_file():
-                what = "a folder" if self.path.is_dir() else ("missing" if not self.path.exists() else
-                                                            "not a regular file")
-                self.add("error", (), f"cannot read the campaign file: {what}", (0, 0))
-                return None
-            if self.path.stat().st_size > MAX_BYTES:
-                self.add("error", (), f"the campaign file is larger than {MAX_BYTES // 1_000_000} MB", (0, 0))
-                return None
-            raw = self.path.read_bytes()
-        except OSError as e:
-            self.add("error", (), f"cannot read the campaign file: {e.strerror or e}", (0, 0))
-            return None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            before = raw[: e.start]
-            line = before.count(b"\n") + 1
-            column = e.start - (before.rfind(b"\n") + 1) + 1
-            self.add("error", (), f"not UTF-8: byte 0x{raw[e.start]:02x} cannot be decoded; "
-                     "save the file as UTF-8", (line, column))
-            return None
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        try:
-            loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            root = yaml.compose(text, Loader=loader_cls)
-        except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-            self.add("error", (), f"not valid YAML: {_yaml_problem(str(e.problem or e.context))}", where)
-            return None
-        except yaml.reader.ReaderError as e:
-            preceding = text[: e.position]
-            where = (preceding.count("\n") + 1, e.position - (preceding.rfind("\n") + 1) + 1)
-            character = chr(e.character) if isinstance(e.character, int) else str(e.character)
-            self.add("error", (), f"the character U+{ord(character[:1] or ' '):04X} is not allowed in a YAML "
-                     "file; remove it", where)
-            return None
-        except yaml.YAMLError as e:
-            self.add("error", (), f"not valid YAML: {e}", (0, 0))
-            return None
-        if root is None:
-            self.add("error", (), "the file is empty; a campaign needs at least 'title', 'letter' and "
-                     "'recipients'", (1, 1))
-            return None
-        if not isinstance(root, yaml.MappingNode):
-            self.add("error", (), "the top level must be a mapping of keys such as 'title' and "
-                     "'recipients'", _mark(root))
-            return None
-        try:
-            self.index(root, (), set(), [0])
-        except RecursionError:
-            self.add("error", (), "the document is nested too deeply", _mark(root))
-        if self.failed:
-            return None
-        try:
-            return yaml.constructor.SafeConstructor().construct_document(root)
-        except yaml.constructor.ConstructorError as e:
-            mark = e.problem_mark
-            where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-            self.add("error", (), f"not allowed: {e.problem}", where)
-        except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as e:
-            path, node = self.bad_scalar()
-            value = f" {node.value!r}" if node is not None else ""
-            hint = ""
-            if node is not None and node.tag.endswith(":timestamp"):
-                hint = "; write dates as YYYY-MM-DD"
-            elif node is not None and node.tag.endswith(":bool"):
-                hint = "; write true or false"
-            self.add("error", path, f"the value{value} cannot be read: {e}{hint}",
-                     _mark(node) if node is not None else (0, 0))
-        return None
-
-    def bad_scalar(self) -> tuple[Path_, yaml.Node | None]:
-        """The first value that PyYAML cannot construct (a bad !!timestamp, !!bool, ...), with its path."""
-        for path, node in self.marks.values.items():
-            if isinstance(node, yaml.ScalarNode):
-                try:
-                    yaml.constructor.SafeConstructor().construct_object(node)
-                except (ValueError, TypeError, KeyError, OverflowError, yaml.constructor.ConstructorError):
-                    return path, node
-        return (), None
-
-    def index(self, node: yaml.Node, path: Path_, stack: set[int], count: list[int]) -> None:
-        """Record marks, find duplicate keys and refuse unsafe tags, recursion and alias bombs."""
-        count[0] += 1
-        if count[0] > MAX_NODES:
-            raise _TooBig
-        self.marks.values.setdefault(path, node)
-        if node.tag not in _SAFE_TAGS:
-            self.add("error", path, f"tag {node.tag!r} is not allowed: campaign files hold plain data",
-                     _mark(node))
-            return
-        if id(node) in stack:
-            self.add("error", path, "a recursive alias is not allowed", _mark(node))
-            return
-        if isinstance(node, yaml.MappingNode):
-            stack.add(id(node))
-            seen: set[Any] = set()
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.add("error", path, "keys must be plain text", _mark(key_node))
-                    continue
-                key = key_node.value
-                if key in seen:
-                    self.add("error", path + (key,), f"duplicate key {key!r}", _mark(key_node))
-                seen.add(key)
-                self.marks.keys.setdefault(path + (key,), key_node)
-                self._child(value_node, path + (key,), stack, count)
-            stack.discard(id(node))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.add(id(node))
-            for i, item in enumerate(node.value):
-                self._child(item, path + (i,), stack, count)
-            stack.discard(id(node))
-
-    def _child(self, node: yaml.Node, path: Path_, stack: set[int], count: list[int]) -> None:
-        """A plain scalar is a leaf: recorded here, without a call to `index` (most nodes are)."""
-        if type(node) is yaml.ScalarNode and node.tag in _SAFE_TAGS:
-            count[0] += 1
-            if count[0] > MAX_NODES:
-                raise _TooBig
-            self.marks.values.setdefault(path, node)
-        else:
-            self.index(node, path, stack, count)
-
-    # -- model --
-
-    def report(self, error: ValidationError, base: Path_, data: Any) -> None:
-        for item in error.errors(include_url=False):
-            path = base + _data_path(data, item["loc"])
-            if item["type"] == "missing":
-                self.add("error", path, f"required key {item['loc'][-1]!r} is missing")
-                continue
-            message = re.sub(r"^(Value|Assertion) error, ", "", item["msg"])
-            if item["type"].startswith(("date_", "datetime_")):
-                message = f"not a date: {item.get('input')!r}; write YYYY-MM-DD, e.g. 2003-01-06"
-            elif item["type"] in ("string_type", "bool_type", "list_type", "dict_type", "model_type", "int_type"):
-                message = f"{message} (found {type(item.get('input')).__name__} {str(item.get('input'))[:40]!r})"
-            if item["type"] == "too_short" and path == ("recipients",):
-                message = "a campaign needs at least one recipient"
-            elif item["type"] == "too_short" and path[-1:] == ("fax",):
-                message = "give at least one fax number"
-            self.add("error", path, message)
-
-    def validate(self, data: Any) -> tuple[CampaignFile | None, list[int]]:
-        """The model, and the index in the file of each recipient it holds.
-
-        Recipients are validated one by one so that one bad recipient hides neither the others'
-        problems nor the checks that follow (numbers, ids), which run on the good ones.
-        """
-        if not isinstance(data, dict):
-            return None, []
-        self.unknown_keys(data, CampaignFile, ())
-        raw = data.get("recipients")
-        indexes: list[int] = []
-        top = data
-        if isinstance(raw, list) and raw:
-            good: list[Recipient] = []
-            for i, item in enumerate(raw):
-                try:
-                    good.append(Recipient.model_validate(item))
-                    indexes.append(i)
-                except ValidationError as e:
-                    self.report(e, ("recipients", i), item)
-            placeholder = Recipient.model_construct()  # type: ignore[call-arg]
-            top = {**data, "recipients": good or [placeholder]}
-        try:
-            model = CampaignFile.model_validate(top)
-        except ValidationError as e:
-            self.report(e, (), top)
-            return None, []
-        if not indexes:
-            return None, []
-        return model, indexes
-
-    def unknown_keys(self, data: Any, model: type[BaseModel], path: Path_) -> None:
-        if not isinstance(data, dict):
-            return
-        known = list(model.model_fields)
-        nested = _NESTED.get(model, {})
-        for key, value in data.items():
-            if key not in model.model_fields:
-                close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.7)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.add("error", path + (key,), f"unknown key {key!r}{hint}", key=True)
-            elif key in nested:
-                items = enumerate(value) if isinstance(value, list) else [(None, value)]
-                for i, item in items:
-                    self.unknown_keys(item, nested[key], path + ((key,) if i is None else (key, i)))
-
-    def check_open_days(self, entries: list[Open], base: Path_) -> None:
-        """An `open` entry whose own hours say nothing about its weekday would open nothing."""
-        from faxcampaign.hours import DAY_NAMES
-
-        for j, entry in enumerate(entries):
-            if entry.hours and not entry.hours.spans(entry.date.weekday()):
-                day = DAY_NAMES[entry.date.weekday()]
-                self.add("warning", base + ("open", j, "hours"), f"{entry.date} is a {day} but these hours "
-                         f"open nothing on {day}; write e.g. '{day} 09:00-13:00'")
-
-    def check_language(self, model: CampaignFile, templates: Mapping[str, str], r: Recipient, language: str,
-                       bilingual: bool, here: Path_) -> None:
-        """Warn where a recipient's letter will not be in its language, or will print English labels."""
-        from faxcampaign.language import has_words, primary
-
-        place: Path_ = here + ("language",) if r.language else \
-            ("defaults", "language") if model.defaults.language else ("language",)
-        if language not in templates and primary(language) not in templates:
-            what = "a bilingual letter without its translation" if bilingual else f"the {model.language!r} letter"
-            self.add("warning", place, f"no letter template for {language!r}: this recipient gets {what}; add "
-                     f"'letter: {{{language}: templates/letter.{language}.md.j2, ...}}'")
-        if not has_words(language) and language not in model.words and primary(language) not in model.words:
-            self.add("warning", place, f"faxcampaign has no built-in {language!r} words for the cover sheet and "
-                     f"page numbers, so they print in English; give them under 'words: {{{language}: ...}}'")
-
-    def check_letters(self, model: CampaignFile) -> None:
-        """Each letter template must be a file inside the campaign's folder, symlinks followed: a campaign
-        from a stranger may not print the organiser's own files into a fax."""
-        if isinstance(model.letter, str):
-            self.check_letter(model.letter, ("letter",))
-            return
-        for language, name in model.letter.items():
-            self.check_letter(name, ("letter", language))
-        if model.language not in model.letter:
-            self.add("error", ("letter",), f"no template in the campaign's language {model.language!r} (the "
-                     f"original of every letter); give 'letter: {{{model.language}: ...}}' or set 'language'")
-        from faxcampaign.language import KEYS
-
-        for language, table in model.words.items():
-            for key in table:
-                if key not in KEYS:
-                    close = difflib.get_close_matches(key, KEYS, n=1)
-                    hint = f"; did you mean {close[0]!r}?" if close else f" (the words: {', '.join(KEYS)})"
-                    self.add("error", ("words", language, key), f"no fixed word {key!r}{hint}")
-
-    def check_letter(self, name: str, place: Path_) -> None:
-        from faxcampaign.files import is_inside
-
-        folder = self.path.parent
-        letter = folder / name
-        if not is_inside(letter, folder):
-            self.add("error", place, f"the letter template must be inside the campaign's folder "
-                     f"({folder.resolve()}); {name!r} is not")
-            return
-        try:
-            found = letter.is_file()
-        except OSError as e:
-            found = False
-            self.add("error", place, f"cannot read the letter template {name!r}: {e.strerror or e}")
-            return
-        if not found:
-            self.add("error", place, f"letter template not found: {letter}")
-
-    def resolve(self, model: CampaignFile, indexes: list[int]) -> list[Office]:
-        if model.fax_gateway is not None:
-            try:
-                sample = model.fax_gateway.format(e164="+10", e164_digits="10")
-            except (KeyError, IndexError, ValueError, AttributeError):
-                sample = ""
-            if "{" in model.fax_gateway.replace("{e164_digits}", "").replace("{e164}", "") or "@" not in sample:
-                self.add("error", ("fax_gateway",), "write an address with {e164_digits} or {e164} for the number, "
-                         "e.g. '{e164_digits}@fax.example.net'")
-        if model.starts and model.deadline and model.deadline < model.starts:
-            self.add("error", ("deadline",), f"the deadline {model.deadline} is before starts {model.starts}")
-        self.check_letters(model)
-        templates = {model.language: model.letter} if isinstance(model.letter, str) else model.letter
-        from faxcampaign.numbers import NumberError, parse_number
-
-        defaults = model.defaults
-        offices: list[Office] = []
-        seen: dict[str, int] = {}
-        owners: dict[str, int] = {}  # E.164 -> the first recipient that has it
-        self.check_open_days(model.open, ())
-        for i, r in zip(indexes, model.recipients, strict=True):
-            here: Path_ = ("recipients", i)
-            self.check_open_days(r.open, here)
-            if r.id in seen:
-                self.add("error", here + ("id",), f"duplicate id {r.id!r} (also recipients[{seen[r.id]}])")
-            seen.setdefault(r.id, i)
-            timezone = r.timezone or defaults.timezone
-            hours = r.hours or defaults.hours
-            country = r.country or defaults.country
-            numbers: list[str] = []
-            for j, text in enumerate(r.fax):
-                where = here + ("fax", j) if len(r.fax) > 1 or (*here, "fax", 0) in self.marks.values \
-                    else here + ("fax",)
-                try:
-                    # a national number (0216 ...) is read as dialled in the recipient's country
-                    parsed = parse_number(text, model.numbers_dialled_from or country, self.describe_numbers)
-                except NumberError as e:
-                    self.add("error", where, str(e))
-                    continue
-                if parsed.warning:
-                    self.add("warning", where, parsed.warning)
-                if parsed.extension:
-                    self.add("warning", where, f"the extension {parsed.extension!r} cannot be dialled by a fax "
-                             "machine and is left out; say it in a call script if a person must put you through")
-                if parsed.region and country and parsed.region != country:
-                    self.add("warning", where, f"{parsed.e164} is a number in {parsed.region}, but the "
-                             f"recipient's country is {country}: check the number and 'country'")
-                if parsed.e164 in owners and owners[parsed.e164] != i:
-                    self.add("warning", where, f"{parsed.e164} is also the number of recipients"
-                             f"[{owners[parsed.e164]}]; is it the same office?")
-                owners.setdefault(parsed.e164, i)
-                numbers.append(parsed.e164)
-            if timezone and country and not timezone.startswith("Etc/") and timezone != "UTC":
-                zones = clock.country_zones(country)
-                if zones and timezone not in zones:
-                    self.add("warning", here, f"the time zone {timezone} is not one of {country}'s "
-                             f"({', '.join(zones[:6])}{', ...' if len(zones) > 6 else ''}): check 'timezone' and "
-                             "'country' (inherited from 'defaults'?)")
-            if not timezone:
-                self.add("error", here, "no timezone: give one here or in 'defaults'")
-            if not hours:
-                self.add("error", here, "no office hours: give 'hours' here or in 'defaults'")
-            if hours and not country and any(rule.public_holiday for rule in hours.rules):
-                self.add("warning", here, "hours name PH but no country is set, so no public holidays are "
-                         "known")
-            if not (timezone and hours):
-                continue
-            language = r.language or defaults.language or model.language
-            bilingual = model.bilingual if r.bilingual is None else r.bilingual
-            self.check_language(model, templates, r, language, bilingual, here)
-            offices.append(
-                Office(
-                    id=r.id,
-                    name=r.name,
-                    timezone=timezone,
-                    country=country,
-                    hours=hours,
-                    manual=defaults.manual if r.manual is None else r.manual,
-                    fax=tuple(numbers),
-                    closed={c.date: c.reason for c in [*model.closed, *r.closed]},
-                    open={o.date: (o.reason, o.hours) for o in [*model.open, *r.open]},
-                    recipient=r,
-                    index=i,
-                    language=language,
-                    bilingual=bilingual and language != model.language,
-                    phrase=r.phrase or defaults.phrase,
-                )
-            )
-        return offices
-
-
-_NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
-    CampaignFile: {"sender": Sender, "defaults": Defaults, "closed": Closed, "open": Open,
-                   "recipients": Recipient},
-    Recipient: {"closed": Closed, "open": Open, "phrase": Phrase},
-    Defaults: {"phrase": Phrase},
-}
-
-
-_SAFE_TAGS = frozenset(t for t in yaml.SafeLoader.yaml_constructors if t)
-
-
-class _TooBig(Exception):
-    pass
-
-
-def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
-    """Keep the parts of a pydantic error location that are real keys or indexes of the data.
-
-    Pydantic adds the names of union members and validators ("function-plain[...]"); a key that is
-    missing from a mapping is kept, since the error is about it.
-    """
-    path: list[str | int] = []
-    for part in loc:
-        if isinstance(data, Mapping) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        elif isinstance(data, Mapping) and isinstance(part, str) and "[" not in part:
-            data = None
-        else:
-            continue
-        path.append(part)
-    return tuple(path)
-
-
 def load(path: str | Path, describe_numbers: bool = False) -> Campaign:
     """Load and validate a campaign file; raise `CampaignError` with every finding if it has errors.
 
     ``describe_numbers`` names the place in a suggested fix for an outdated number (what `check` shows);
-    it costs loading phonenumbers' geocoder, so other commands leave it off.
+    it costs loading phonenumbers' geocoder, so other commands leave it off. Such a load, the full check,
+    never comes from the cache.
     """
     path = Path(path)
-    loader = _Loader(path, describe_numbers)
+    key = None if describe_numbers else _key(path)
+    if key is not None:
+        found = _cached(path, key)
+        if found is not None:
+            return found
+    from faxcampaign.campaignfile import read
+
+    campaign = read(path, describe_numbers)
+    if key is not None:
+        from faxcampaign import cache
+
+        cache.write("campaigns", key, (campaign.data, campaign.offices, campaign.findings))
+    return campaign
+
+
+# The libraries whose judgement a loaded campaign holds: the validator, the YAML reader, the numbering
+# plans, the time zones and the language tags.
+_JUDGES = ("pydantic", "pydantic_core", "yaml", "phonenumbers", "pytz", "babel")
+
+
+def _key(path: Path) -> str | None:
+    from faxcampaign import cache
+
+    if cache.folder() is None:
+        return None
     try:
-        data = loader.read()
-    except _TooBig:
-        loader.add("error", (), f"the document expands to more than {MAX_NODES} values (aliases?)", (1, 1))
-        data = None
-    model, indexes = loader.validate(data) if data is not None else (None, [])
-    offices = loader.resolve(model, indexes) if model is not None else []
-    loader.findings.sort(key=lambda f: (f.line, f.column))
-    if model is None or loader.failed:
-        raise CampaignError(loader.findings)
-    return Campaign(path, model, offices, loader.findings, loader.marks)
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        content = path.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256(sys.version.encode())
+    for stamp in (cache.own_stamp(), *(cache.stamp(name) for name in _JUDGES)):
+        digest.update(stamp.encode() + b"\0")
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def _cached(path: Path, key: str) -> Campaign | None:
+    from faxcampaign import cache
+    from faxcampaign.files import is_inside
+
+    entry = cache.read("campaigns", key)
+    try:
+        data, offices, findings = entry
+        campaign = Campaign(path, data, offices, [dataclasses.replace(f, file=str(path)) for f in findings])
+        folder = path.parent
+        for name in campaign.templates.values():  # still where the full load found them?
+            letter = folder / name
+            if not (is_inside(letter, folder) and letter.is_file()):
+                return None
+    except (TypeError, ValueError, AttributeError, OSError):
+        return None
+    return campaign

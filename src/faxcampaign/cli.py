@@ -929,7 +929,7 @@ def schema() -> None:
     Example:
       faxcampaign schema > campaign.schema.json
     """
-    from faxcampaign.campaign import schema as campaign_schema
+    from faxcampaign.campaignfile import schema as campaign_schema
 
     click.echo(json.dumps(campaign_schema(), indent=2, ensure_ascii=False))
 

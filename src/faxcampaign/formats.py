@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Iterable
 from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -39,3 +41,82 @@ def add_timezones(calendar: Any) -> None:
     zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
     rest = [c for c in calendar.subcomponents if c.name != "VTIMEZONE"]
     calendar.subcomponents[:] = sorted(zones, key=lambda c: str(c["TZID"])) + rest
+
+
+# --- iCalendar text, without icalendar ------------------------------------------------------------
+# A plan's calendar is written here, line by line, with icalendar's own TEXT escaping and folding (the
+# bytes are icalendar's: tested); icalendar itself is imported only to make a time zone's VTIMEZONE the
+# first time it is needed, which is then kept in the cache folder.
+
+
+def ics_line(name: str, text: str) -> str:
+    """A TEXT property, escaped (RFC 5545 3.3.11) and folded, without the line break."""
+    escaped = (text.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+               .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))  # in this order
+    return ics_fold(f"{name}:{escaped}")
+
+
+def ics_fold(line: str) -> str:
+    """A content line folded before 75 octets, never inside an escape (as icalendar folds)."""
+    if len(line) < 75 and line.isascii():
+        return line
+    lines: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in line:
+        width = 1 if char < "\x80" else len(char.encode("utf-8"))
+        if current and size + width >= 75:
+            if len(current) > 1 and current[-1] in "\\^":
+                carried = current.pop()
+                lines.append("".join(current))
+                current, size = [carried], 1
+            else:
+                lines.append("".join(current))
+                current, size = [], 0
+        current.append(char)
+        size += width
+    lines.append("".join(current))
+    return "\r\n ".join(lines)
+
+
+def _zone_stamp() -> str:
+    from faxcampaign import cache
+
+    return cache.stamp("icalendar") + "\n" + cache.stamp("pytz")
+
+
+@functools.cache
+def _zone(name: str) -> tuple[bool, str]:
+    """Whether icalendar writes times of zone ``name`` as UTC ('Z', no TZID), and else its VTIMEZONE."""
+    from faxcampaign import cache
+
+    entries = cache.table("timezones", _zone_stamp())
+    entry = entries.get(name)
+    if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], bool) and isinstance(entry[1], str):
+        return entry[0], entry[1]
+    import icalendar
+
+    from faxcampaign import clock
+
+    instant = clock.wall(name, dt.date(2000, 1, 1), 0)
+    utc = "TZID" not in icalendar.vDDDTypes(instant).params
+    calendar = icalendar.Calendar()
+    if not utc:
+        event = icalendar.Event()
+        event.add("dtstart", instant)
+        calendar.add_component(event)
+        calendar.add_missing_timezones()
+    text = "".join(c.to_ical().decode("utf-8") for c in calendar.subcomponents if c.name == "VTIMEZONE")
+    entries[name] = [utc, text]
+    cache.save_table("timezones", _zone_stamp())
+    return utc, text
+
+
+def written_as_utc(zone: str) -> bool:
+    """Whether times in ``zone`` are written in UTC ('Z') rather than with its TZID (UTC itself, ...)."""
+    return _zone(zone)[0]
+
+
+def vtimezones(zones: Iterable[str]) -> str:
+    """The VTIMEZONE components of ``zones``, in order of TZID, as icalendar writes them."""
+    return "".join(_zone(name)[1] for name in sorted(set(zones)))

@@ -147,11 +147,11 @@ def default_signer(campaign: Campaign) -> Signer:
 
 
 def recipient_vars(campaign: Campaign, office: Office) -> dict[str, Any]:
-    data = office.recipient.model_dump(exclude={"hours", "closed", "open", "context"})
+    data = office.recipient.as_dict(exclude={"hours", "closed", "open", "context"})
     data.update(
         fax=list(office.fax), timezone=office.timezone, country=office.country, manual=office.manual,
         context=campaign.context_for(office), language=office.language, bilingual=office.bilingual,
-        phrase=office.phrase.model_dump(include={"text", "say"}) if office.phrase else None,
+        phrase=office.phrase.as_dict(include={"text", "say"}) if office.phrase else None,
     )
     return data
 
@@ -168,7 +168,7 @@ def variables(campaign: Campaign, office: Office, signer: Signer, today: dt.date
     index = position.get(office.id)
     info = campaign.cache.get("info")
     if info is None:
-        info = campaign.cache["info"] = campaign.data.model_dump(
+        info = campaign.cache["info"] = campaign.data.as_dict(
             include={"title", "reference", "starts", "deadline", "context", "closing"})
     return {
         "campaign": info,
@@ -252,7 +252,7 @@ def render_call_script(campaign: Campaign, office: Office, signer: Signer, today
         return " ".join(sandbox.render(compiled[source], variables(campaign, office, signer, today)).split())
     except Exception as e:
         place: tuple[str | int, ...] = ("recipients", office.index, "call_script") if own else ("call_script",)
-        line, column = campaign.marks.at(place) if campaign.marks else (0, 0)
+        line, column = campaign.where(place)
         raise TemplateError(f"call_script: recipient {office.id!r}: {_explain(e)}", str(campaign.path), line,
                             column) from e
 

@@ -24,7 +24,7 @@ _RUSSIAN = [
 
 
 def starter_files(language: str = "en") -> dict[str, str]:
-    from faxcampaign.campaign import schema
+    from faxcampaign.campaignfile import schema
 
     folder = resources.files("faxcampaign") / "templates" / "starter"
     campaign = (folder / "campaign.yaml").read_text(encoding="utf-8")

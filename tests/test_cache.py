@@ -1,0 +1,165 @@
+"""The campaign and time-zone caches: a second command reads them instead of validating the file again
+(no pydantic, PyYAML or icalendar imported) and says exactly the same; any change to the file or to the
+letter templates' places is a fresh load; a damaged or planted entry is never trusted."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from faxcampaign import cache
+from faxcampaign.campaign import load
+from faxcampaign.errors import CampaignError
+
+RUN = """
+import sys
+import click
+from faxcampaign.cli import cli
+try:
+    cli.main(sys.argv[1:], standalone_mode=False)
+except click.ClickException as e:
+    e.show()
+finally:
+    heavy = [m for m in ("pydantic", "yaml", "icalendar") if m in sys.modules]
+    print("imported: " + " ".join(heavy), file=sys.stderr)
+"""
+PLAN = ["--from", "2026-12-14", "--days", "7", "--tz", "UTC", "--now", "2026-12-14T00:00"]
+WARNED = """\
+title: Warned
+letter: letter.md.j2
+defaults: {country: KZ, timezone: Asia/Almaty, hours: "Mo-Fr 09:00-18:00"}
+recipients:
+  - {id: court, name: Court, fax: "+7 7212 42 02 20", timezone: Europe/London}
+"""
+
+
+def run(*args: str, cache_folder: Path) -> tuple[str, str, str]:
+    """stdout, stderr without the last line, and the heavy modules the command imported."""
+    done = subprocess.run([sys.executable, "-c", RUN, *args], capture_output=True, text=True,
+                          env={**os.environ, "FAXCAMPAIGN_CACHE": str(cache_folder)})
+    *said, imported = done.stderr.splitlines()
+    return done.stdout, "\n".join(said), imported.removeprefix("imported:").strip()
+
+
+@pytest.mark.parametrize("form", ["json", "table", "csv", "ics"])
+def test_a_second_plan_reads_the_cache_and_prints_the_same(write_campaign: Callable[..., Path], tmp_path: Path,
+                                                           form: str) -> None:
+    campaign = write_campaign(WARNED)
+    folder = tmp_path / "cache"
+    first = run("plan", str(campaign), *PLAN, "--format", form, cache_folder=folder)
+    second = run("plan", str(campaign), *PLAN, "--format", form, cache_folder=folder)
+    uncached = run("plan", str(campaign), *PLAN, "--format", form, cache_folder=Path("off"))
+    assert "pydantic" in first[2] and "yaml" in first[2]
+    assert second[2] == ""  # neither the validator, nor PyYAML, nor icalendar
+    assert first[:2] == second[:2] == uncached[:2]
+    assert f"{campaign}: 1 warning(s)" in second[1]  # the warning, still counted
+    assert len(list((folder / "campaigns").glob("*.pickle"))) == 1
+    if form == "ics":
+        assert "BEGIN:VTIMEZONE\r\nTZID:Europe/London" in second[0].replace("\n", "\r\n")
+
+
+def test_a_cached_campaign_is_the_loaded_one(write_campaign: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    campaign = write_campaign(WARNED)
+    fresh = load(campaign)  # and kept
+    monkeypatch.chdir(tmp_path)
+    cached = load("campaign.yaml")  # the same file, named otherwise
+    assert cached.data.as_dict() == fresh.data.as_dict() and cached.data is not fresh.data
+    assert [(o.id, o.fax, o.hours, o.timezone, o.country, o.recipient.as_dict()) for o in cached.offices] == \
+        [(o.id, o.fax, o.hours, o.timezone, o.country, o.recipient.as_dict()) for o in fresh.offices]
+    [warning] = cached.findings
+    assert str(warning) == str(fresh.findings[0]).replace(str(campaign), "campaign.yaml")
+    assert str(warning).startswith("campaign.yaml:5:5: warning: recipients[0]: the time zone Europe/London is not "
+                                   "one of KZ's")
+
+
+def test_an_edited_file_loads_afresh(write_campaign: Callable[..., Path]) -> None:
+    campaign = write_campaign(WARNED)
+    assert load(campaign).data.title == "Warned"
+    campaign.write_text(WARNED.replace("title: Warned", "title: Edited"), encoding="utf-8")
+    assert load(campaign).data.title == "Edited"
+    campaign.write_text(WARNED.replace("fax: ", "fox: "), encoding="utf-8")
+    with pytest.raises(CampaignError) as caught:
+        load(campaign)
+    assert "unknown key 'fox'" in str(caught.value)
+
+
+def test_a_letter_template_gone_since_is_an_error_again(write_campaign: Callable[..., Path]) -> None:
+    campaign = write_campaign(WARNED)
+    load(campaign)
+    (campaign.parent / "letter.md.j2").unlink()
+    with pytest.raises(CampaignError) as caught:
+        load(campaign)
+    assert f"{campaign}:2:9: error: letter: letter template not found" in str(caught.value)
+
+
+def test_a_letter_template_moved_outside_the_folder_is_refused_again(write_campaign: Callable[..., Path],
+                                                                     tmp_path: Path) -> None:
+    campaign = write_campaign(WARNED)
+    load(campaign)
+    outside = tmp_path.parent / f"{tmp_path.name}-secret.txt"
+    outside.write_text("the organiser's own file\n", encoding="utf-8")
+    letter = campaign.parent / "letter.md.j2"
+    letter.unlink()
+    letter.symlink_to(outside)
+    with pytest.raises(CampaignError) as caught:
+        load(campaign)
+    assert "the letter template must be inside the campaign's folder" in str(caught.value)
+
+
+class Planted:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("touch planted",))
+
+
+def test_a_planted_or_damaged_entry_is_not_trusted(write_campaign: Callable[..., Path], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAXCAMPAIGN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    campaign = write_campaign(WARNED)
+    load(campaign)
+    [entry] = (tmp_path / "cache" / "campaigns").glob("*.pickle")
+    for damage in (pickle.dumps(Planted()), b"not a pickle", pickle.dumps(("three", "wrong", "things")),
+                   pickle.dumps(None)):
+        entry.write_bytes(damage)
+        again = load(campaign)
+        assert again.data.title == "Warned" and [o.id for o in again.offices] == ["court"]
+        assert not (tmp_path / "planted").exists()
+        assert entry.read_bytes() != damage  # written afresh by the full load
+
+
+def test_the_cache_off_writes_nothing(write_campaign: Callable[..., Path], tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("FAXCAMPAIGN_CACHE", "off")
+    campaign = write_campaign(WARNED)
+    assert cache.folder() is None
+    assert load(campaign).data.title == load(campaign).data.title == "Warned"
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_old_entries_make_way(write_campaign: Callable[..., Path], tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAXCAMPAIGN_CACHE", str(tmp_path / "cache"))
+    campaign = write_campaign(WARNED)
+    for n in range(cache.KEEP + 3):
+        campaign.write_text(WARNED.replace("title: Warned", f"title: Version {n}"), encoding="utf-8")
+        load(campaign)
+    assert len(list((tmp_path / "cache" / "campaigns").glob("*.pickle"))) == cache.KEEP
+
+
+def test_a_call_script_error_from_a_cached_campaign_still_has_its_place(write_campaign: Callable[..., Path],
+                                                                       tmp_path: Path) -> None:
+    text = WARNED.replace("letter: letter.md.j2\n", "letter: letter.md.j2\ncall_script: '{{ 1 // 0 }}'\n")
+    campaign = write_campaign(text)
+    folder = tmp_path / "cache"
+    run("plan", str(campaign), *PLAN, "--format", "json", cache_folder=folder)  # fills the cache
+    out, said, _ = run("plan", str(campaign), *PLAN, "--format", "ics", cache_folder=folder)
+    assert out == "" and f"{campaign}:3: call_script: recipient 'court': integer division" in said
+    assert said == run("plan", str(campaign), *PLAN, "--format", "ics", cache_folder=Path("off"))[1]
