@@ -1,6 +1,6 @@
 """Whole commands as a user types them, each a subprocess, min and median of several interleaved runs,
 beside baselines measured in the same run (`python -c "import click"`, `faxcampaign --help`). Each command
-runs once untimed first, which also fills the holiday cache as a daily run finds it (calendars.py).
+runs once untimed first, which also fills the cache folder as a daily run finds it (cache.py).
 
 - `plan` at 5,000 recipients x 30 days in every format (targets: json < 1.0 s; table, csv < 1.5 s;
   ics < 3 s), and at 20 recipients (target: each within 1.3x of --help plus 0.15 s);
@@ -62,8 +62,9 @@ def main() -> None:
     big, small, tiny = (200, 20, 5) if args.quick else (5000, 500, 20)
     runs = 1 if args.quick else args.runs
     with tempfile.TemporaryDirectory() as tmp:
-        # The holiday cache of a daily run: warmed by each command's first (untimed) run, in a folder of
-        # this run's own; "no holiday cache" runs show the first run of a new machine.
+        # The cache folder of a daily run (cache.py: the validated campaign, holidays, time zones): warmed
+        # by each command's first (untimed) run, in a folder of this run's own; "cache off" runs show the
+        # first run of a new machine, or of a campaign file just edited.
         ENV["FAXCAMPAIGN_CACHE"] = str(Path(tmp) / "cache")
         cold = ["env", "FAXCAMPAIGN_CACHE=off", *FAX]
         folders = {}
@@ -87,7 +88,7 @@ def main() -> None:
         print(f"plan, {tiny} recipients x 7 days")
         results = measure({**base, **{f"plan --format {f}": (FAX + plan + ["--format", f], folders[tiny])
                                       for f in formats},
-                           "plan --format json, no holiday cache": (cold + plan + ["--format", "json"],
+                           "plan --format json, cache off": (cold + plan + ["--format", "json"],
                                                                    folders[tiny])}, runs)
         limit = 1.3 * results["faxcampaign --help"][1] + 0.15
         print(f"  --help / import click: {results['faxcampaign --help'][1] / results['import click'][1]:.2f}x "
