@@ -26,7 +26,7 @@ try:
 except click.ClickException as e:
     e.show()
 finally:
-    heavy = [m for m in ("pydantic", "yaml", "icalendar") if m in sys.modules]
+    heavy = [m for m in ("pydantic", "yaml", "icalendar", "phonenumbers") if m in sys.modules]
     print("imported: " + " ".join(heavy), file=sys.stderr)
 """
 PLAN = ["--from", "2026-12-14", "--days", "7", "--tz", "UTC", "--now", "2026-12-14T00:00"]
@@ -48,20 +48,36 @@ def run(*args: str, cache_folder: Path) -> tuple[str, str, str]:
 
 
 @pytest.mark.parametrize("form", ["json", "table", "csv", "ics"])
+@pytest.mark.parametrize("dial_from", [[], ["--dial-from", "GB"]])
 def test_a_second_plan_reads_the_cache_and_prints_the_same(write_campaign: Callable[..., Path], tmp_path: Path,
-                                                           form: str) -> None:
+                                                           form: str, dial_from: list[str]) -> None:
     campaign = write_campaign(WARNED)
     folder = tmp_path / "cache"
-    first = run("plan", str(campaign), *PLAN, "--format", form, cache_folder=folder)
-    second = run("plan", str(campaign), *PLAN, "--format", form, cache_folder=folder)
-    uncached = run("plan", str(campaign), *PLAN, "--format", form, cache_folder=Path("off"))
-    assert "pydantic" in first[2] and "yaml" in first[2]
-    assert second[2] == ""  # neither the validator, nor PyYAML, nor icalendar
+    first = run("plan", str(campaign), *PLAN, "--format", form, *dial_from, cache_folder=folder)
+    second = run("plan", str(campaign), *PLAN, "--format", form, *dial_from, cache_folder=folder)
+    uncached = run("plan", str(campaign), *PLAN, "--format", form, *dial_from, cache_folder=Path("off"))
+    assert "pydantic" in first[2] and "yaml" in first[2] and "phonenumbers" in first[2]
+    assert second[2] == ""  # neither the validator, nor PyYAML, nor icalendar, nor phonenumbers
     assert first[:2] == second[:2] == uncached[:2]
     assert f"{campaign}: 1 warning(s)" in second[1]  # the warning, still counted
     assert len(list((folder / "campaigns").glob("*.pickle"))) == 1
     if form == "ics":
         assert "BEGIN:VTIMEZONE\r\nTZID:Europe/London" in second[0].replace("\n", "\r\n")
+    if form == "table":
+        assert ("00 7 7212 42 02 20" if dial_from else "+7 7212 42 02 20") in second[0]
+
+
+def test_numbers_are_dialled_the_same_with_a_damaged_table(write_campaign: Callable[..., Path],
+                                                           tmp_path: Path) -> None:
+    campaign = write_campaign(WARNED)
+    folder = tmp_path / "cache"
+    command = ("plan", str(campaign), *PLAN, "--format", "table", "--dial-from", "GB")
+    first = run(*command, cache_folder=folder)
+    table = folder / "numbers.json"
+    assert "+77212420220 GB" in table.read_text()
+    for damage in ("{", '{"stamp": "another phonenumbers", "entries": {"+77212420220 GB": "wrong"}}', "[]"):
+        table.write_text(damage)
+        assert run(*command, cache_folder=folder)[:2] == first[:2]
 
 
 def test_a_cached_campaign_is_the_loaded_one(write_campaign: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,

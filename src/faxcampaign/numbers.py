@@ -1,16 +1,19 @@
 """Phone and fax numbers: parsing, E.164, dialling from a country, renumbering hints.
 
-Only this module imports ``phonenumbers``; its geocoder (slow to import) is loaded only to describe a
-suggested number.
+Only this module imports ``phonenumbers``, and only when it must: its geocoder (slow to import) only to
+describe a suggested number, and the package itself not for a number already formatted for dialling, which
+`dial` keeps in ``numbers.json`` in the cache folder (cache.py), made afresh when phonenumbers changes.
 """
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
+from typing import TYPE_CHECKING, Any
 
-import phonenumbers
-from phonenumbers import PhoneNumberFormat
+if TYPE_CHECKING:
+    import phonenumbers
 
 
 class NumberError(ValueError):
@@ -28,19 +31,20 @@ class Parsed:
     extension: str | None = None  # an extension written after the number (a fax cannot dial it)
 
 
-_REASONS = {
-    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
-    phonenumbers.ValidationResult.TOO_SHORT: "too short",
-    phonenumbers.ValidationResult.TOO_LONG: "too long",
-    phonenumbers.ValidationResult.INVALID_LENGTH: "wrong length",
-}
-
-
 def parse_number(text: str, dialled_from: str | None, describe: bool = True) -> Parsed:
     """Parse ``text`` as written for dialling from ``dialled_from`` (ISO country), or as ``+CC ...``.
 
     ``describe`` names the place of a suggested fix, which costs loading the geocoder (~0.6 s).
     """
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat
+
+    reasons = {
+        phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+        phonenumbers.ValidationResult.TOO_SHORT: "too short",
+        phonenumbers.ValidationResult.TOO_LONG: "too long",
+        phonenumbers.ValidationResult.INVALID_LENGTH: "wrong length",
+    }
     try:
         number = phonenumbers.parse(str(text), dialled_from.upper() if dialled_from else None)
     except phonenumbers.NumberParseException as e:
@@ -51,7 +55,7 @@ def parse_number(text: str, dialled_from: str | None, describe: bool = True) -> 
         phonenumbers.ValidationResult.IS_POSSIBLE,
         phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
     ):
-        raise NumberError(f"not a phone number: {text!r} ({_REASONS.get(reason, 'impossible')})")
+        raise NumberError(f"not a phone number: {text!r} ({reasons.get(reason, 'impossible')})")
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     # What parsing the E.164 form would give (no extension, no raw input), kept for dial()
     _bare.setdefault(e164, phonenumbers.PhoneNumber(
@@ -74,6 +78,9 @@ def renumbering_suggestion(number: phonenumbers.PhoneNumber, describe: bool = Tr
     Kazakhstan moved its 3xxx area codes to 7xxx in 2004 (Karaganda 3212 -> 7212, Astana 3172 -> 7172),
     keeping the rest of the digits.
     """
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat
+
     national = str(number.national_number)
     if number.country_code == 7 and national.startswith("3") and len(national) == 10:
         candidate = phonenumbers.parse(f"+77{national[1:]}")
@@ -88,23 +95,78 @@ def renumbering_suggestion(number: phonenumbers.PhoneNumber, describe: bool = Tr
     return None
 
 
+def _stamp() -> str:
+    from faxcampaign import cache
+
+    return cache.stamp("phonenumbers")
+
+
+def _dialled() -> dict[str, Any]:
+    """How each number is dialled from each country ("+77212420220 GB"), as worked out before, and the
+    countries phonenumbers knows ("regions")."""
+    from faxcampaign import cache
+
+    return cache.table("numbers", _stamp())
+
+
 @functools.cache
 def dial(e164: str, from_country: str | None) -> str:
     """How to dial ``e164`` from ``from_country``; the international ``+CC`` form without one.
 
-    Cached without bound: outputs ask again for every window, and a campaign has few numbers."""
+    Kept for the next run (new answers are written once, when the process ends)."""
+    key = f"{e164} {from_country.upper() if from_country else ''}"
+    known = _dialled()
+    found = known.get(key)
+    if isinstance(found, str):
+        return found
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat
+
     number = _bare.get(e164) or phonenumbers.parse(e164)
     if not from_country:
-        return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
-    return phonenumbers.format_out_of_country_calling_number(number, from_country.upper())
+        found = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    else:
+        found = phonenumbers.format_out_of_country_calling_number(number, from_country.upper())
+    _remember(key, found)
+    return found
+
+
+def _remember(key: str, value: Any) -> None:
+    if not _added:
+        atexit.register(_keep)
+    _added[key] = _dialled()[key] = value
+
+
+_added: dict[str, Any] = {}  # this run's new answers
+MAX_KEPT = 100_000  # answers kept; when more, only the last run's
+
+
+def _keep() -> None:
+    from faxcampaign import cache
+
+    known = _dialled()
+    if len(known) > MAX_KEPT:
+        known.clear()
+        known.update(_added)
+    cache.save_table("numbers", _stamp())
 
 
 def is_region(code: str) -> bool:
-    return code.upper() in phonenumbers.SUPPORTED_REGIONS
+    """Whether ``code`` is a country phonenumbers knows (their list is kept with the dialled numbers)."""
+    known = _dialled()
+    regions = known.get("regions")
+    if not isinstance(regions, list):
+        import phonenumbers
+
+        regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+        _remember("regions", regions)
+    return code.upper() in regions
 
 
 def is_valid_today(e164: str) -> bool:
     """Whether the number is valid under today's numbering plan (not merely possible)."""
+    import phonenumbers
+
     try:
         return bool(phonenumbers.is_valid_number(phonenumbers.parse(e164, None)))
     except phonenumbers.NumberParseException:

@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from faxcampaign.letters import Block, Letter, ListBlock, Run, word
 
@@ -59,11 +58,14 @@ def register_fonts() -> str:
 
 
 # Every letter is a PDF of its own and embeds the subsets of the fonts it uses. Letters of one campaign use
-# the same few subsets (the same characters), so each subset is made and compressed once per process and
-# its bytes reused: the same bytes, a fifth less time per letter (bench/bench_render.py).
+# the same few subsets (the same characters), so each subset is made and compressed once per process, and
+# the arrays of numbers that describe it (its widths, the font's box) are formatted once: the same bytes,
+# a good part less time per letter (bench/bench_render.py).
 
 def _reusing_subsets(font: Any) -> Any:
     """``font`` (a reportlab TTFont), making each distinct subset of its face once."""
+    from reportlab.pdfbase import pdfdoc
+
     made: dict[tuple[int, ...], bytes] = {}
     make = font.face.makeSubset
 
@@ -75,8 +77,42 @@ def _reusing_subsets(font: Any) -> Any:
             made[key] = make(subset)
         return made[key]
 
+    add = font.addObjects
+
+    def add_objects(doc: Any) -> None:
+        # reportlab's addObjects names pdfdoc.PDFArray for these arrays only (widths, bounding box)
+        saved, pdfdoc.PDFArray = pdfdoc.PDFArray, _numbers_array()
+        try:
+            add(doc)
+        finally:
+            pdfdoc.PDFArray = saved
+
     font.face.makeSubset = make_subset
+    font.addObjects = add_objects
     return font
+
+
+@functools.cache
+def _numbers_array() -> Any:
+    from reportlab.pdfbase import pdfdoc
+
+    formatted: dict[tuple[Any, ...], bytes] = {}
+
+    class NumbersArray(pdfdoc.PDFArray):  # type: ignore[misc]
+        """A PDF array formatted once per process while it holds only numbers (which format the same in
+        every document)."""
+
+        def format(self, document: Any, IND: bytes = b"\n ") -> bytes:  # noqa: N803 (reportlab's name)
+            if not all(type(e) in (int, float) for e in self.sequence):
+                return bytes(super().format(document, IND))
+            key = (IND, *self.sequence)
+            if key not in formatted:
+                if len(formatted) >= 256:
+                    formatted.clear()
+                formatted[key] = super().format(document, IND)
+            return formatted[key]
+
+    return NumbersArray
 
 
 def _reuse_compressed() -> None:
@@ -92,7 +128,7 @@ def _reuse_compressed() -> None:
 
     def reusing(text: str | bytes) -> bytes:
         data = text.encode("utf8") if isinstance(text, str) else text
-        if len(data) < 4096:
+        if len(data) < 4096 and not data.startswith(b"/CIDInit"):  # small, unless a font's ToUnicode map
             return bytes(encode(data))
         if data not in seen:
             if len(seen) >= 32:
@@ -455,6 +491,12 @@ def _styles_for(language: str) -> dict[str, Any]:
     return {name: ParagraphStyle(f"{name}-rtl", parent=style, alignment=TA_RIGHT
                                  if name in ("body", "block", "item", "heading") else style.alignment)
             for name, style in styles.items()}
+
+
+def escape(text: str) -> str:
+    """Plain text as paragraph markup text: &, < and > as entities (xml.sax.saxutils.escape, whose module
+    imports urllib and more)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _text(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import csv
 import dataclasses
 import datetime as dt
@@ -18,6 +17,8 @@ from faxcampaign.files import atomic_write
 from faxcampaign.letters import Letter, LetterTemplate, Signer, build_letter, default_signer
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     from faxcampaign.fax import Conversion
 
 SIGNER_COLUMNS = ("name", "organisation", "address", "email")
@@ -227,6 +228,7 @@ def _init_worker(campaign_path: Path, options: Options, parent: int) -> None:
 def _pool(worker: _Worker, jobs: int) -> concurrent.futures.ProcessPoolExecutor:
     """Worker processes. Where processes fork (Linux), they start from this one as it is: the campaign
     loaded, reportlab imported and the fonts registered once here, instead of once in every worker."""
+    import concurrent.futures
     import multiprocessing
 
     global _WORKER
@@ -298,6 +300,8 @@ def render_all(
         raise OutputError(f"cannot write to {out}: permission denied")
     letters: list[Letter] = []
     if jobs > 1 and len(tasks) > jobs:
+        import concurrent.futures
+
         size = max(1, min(BATCH, len(tasks) // (jobs * 4)))
         with _pool(worker, jobs) as pool:
             try:
