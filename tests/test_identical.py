@@ -100,3 +100,24 @@ def test_calendars_are_the_same_bytes_whatever_the_string_hashing(tmp_path: Path
                    for seed in range(6)}
         assert len(written) == 1, command
         assert next(iter(written)).count(b"BEGIN:VTIMEZONE") >= 2  # several zones, in one order
+
+
+def test_a_letter_is_the_same_bytes_whatever_was_rendered_before_it(tmp_path: Path) -> None:
+    """A process reuses what it parsed and formatted for earlier letters (paragraphs, font subsets and
+    their widths): a long letter, whose repeated paragraphs break across pages, written after others is
+    the letter written alone."""
+    folder = make.example(tmp_path)
+    letter = folder / "templates" / "letter.md.j2"
+    letter.write_text(letter.read_text(encoding="utf-8") + "\n\n" + "\n\n".join(
+        [f"Paragraph {n}: " + "the same words again, " * 40 for n in range(3)] * 4), encoding="utf-8")
+    every = signers(tmp_path / "every.csv", 6)
+    last = tmp_path / "last.csv"
+    lines = every.read_text(encoding="utf-8").splitlines()
+    last.write_text("\n".join([lines[0], lines[-1]]) + "\n", encoding="utf-8")
+    command = ["render", "campaign.yaml", "--date", "2003-01-06", "--jobs", "1"]
+    make.run([*command, "--signers", str(every), "--out", "every"], folder)
+    make.run([*command, "--signers", str(last), "--out", "last"], folder)
+    alone = files(folder / "last")
+    assert len(alone) == 3
+    assert {name: files(folder / "every")[name] for name in alone} == alone
+    assert all(data.count(b"/Type /Page\n") >= 2 for data in alone.values())

@@ -443,12 +443,27 @@ def _ltr(letter: Letter, text: str) -> str:
 
 
 def _paragraph(markup: str, style: Any) -> Any:
-    """A paragraph of ``markup``, laid out in both directions when its language or its text needs it."""
+    """A paragraph of ``markup``, laid out in both directions when its language or its text needs it.
+
+    The markup of a left-to-right paragraph is parsed once per process: letters of one campaign repeat
+    most of their paragraphs, and reportlab only reads the parsed fragments (it clones one to change it)."""
     if style.name.endswith("-rtl") or _has_rtl(markup):
         return _bidirectional()(markup, style)
     from reportlab.platypus import Paragraph
 
-    return Paragraph(markup, style)
+    key = (markup, id(style))
+    parsed = _parsed.get(key)
+    if parsed is not None:
+        text, parsed_style, bullet, frags = parsed
+        return Paragraph(text, parsed_style, bulletText=bullet, frags=frags)
+    paragraph = Paragraph(markup, style)
+    if len(_parsed) >= 1024:
+        _parsed.clear()
+    _parsed[key] = (paragraph.text, paragraph.style, paragraph.bulletText, paragraph.frags)
+    return paragraph
+
+
+_parsed: dict[tuple[str, int], tuple[str, Any, Any, list[Any]]] = {}  # see _paragraph
 
 
 def page_size(paper: str) -> tuple[float, float]:
