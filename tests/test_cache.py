@@ -26,7 +26,7 @@ try:
 except click.ClickException as e:
     e.show()
 finally:
-    heavy = [m for m in ("pydantic", "yaml", "icalendar", "phonenumbers") if m in sys.modules]
+    heavy = [m for m in ("pydantic", "yaml", "icalendar", "phonenumbers", "markdown_it") if m in sys.modules]
     print("imported: " + " ".join(heavy), file=sys.stderr)
 """
 PLAN = ["--from", "2026-12-14", "--days", "7", "--tz", "UTC", "--now", "2026-12-14T00:00"]
@@ -179,3 +179,26 @@ def test_a_call_script_error_from_a_cached_campaign_still_has_its_place(write_ca
     out, said, _ = run("plan", str(campaign), *PLAN, "--format", "ics", cache_folder=folder)
     assert out == "" and f"{campaign}:3: call_script: recipient 'court': integer division" in said
     assert said == run("plan", str(campaign), *PLAN, "--format", "ics", cache_folder=Path("off"))[1]
+
+
+def test_a_second_render_reads_its_letters_parsed_and_writes_the_same(write_campaign: Callable[..., Path],
+                                                                      tmp_path: Path) -> None:
+    campaign = write_campaign(WARNED, letter="Dear {{ recipient.name }},\n\n**We ask** you:\n\n1. to *free* them\n"
+                                              "2. now\n")
+    folder = tmp_path / "cache"
+
+    def render(out: str, where: Path) -> tuple[dict[str, bytes], str]:
+        _, said, imported = run("render", str(campaign), "--date", "2026-12-14", "--out", str(tmp_path / out),
+                                "--signer", "A. Volunteer", cache_folder=where)
+        return {p.name: p.read_bytes() for p in (tmp_path / out).iterdir()}, imported
+
+    first, imported = render("first", folder)
+    assert "markdown_it" in imported
+    second, imported = render("second", folder)
+    assert imported == "" and second == first == render("uncached", Path("off"))[0]
+    table = folder / "markdown.json"
+    assert "We ask" in table.read_text(encoding="utf-8")
+    for damage in ("{", '{"stamp": "another", "entries": {}}', table.read_text().replace('"l"', '"?"'),
+                   table.read_text().replace("true", "[]")):
+        table.write_text(damage, encoding="utf-8")
+        assert render("again", folder)[0] == first

@@ -7,6 +7,7 @@ is worked out again, and one that cannot be written is not written.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib.util
 import io
@@ -66,6 +67,30 @@ def table(name: str, stamp: str) -> dict[str, Any]:
         return {}
     entries = data.get("entries") if isinstance(data, dict) and data.get("stamp") == stamp else None
     return entries if isinstance(entries, dict) else {}
+
+
+def remember(name: str, stamp: str, key: str, value: Any, keep: int = 100_000) -> None:
+    """Add an answer to the table ``name``; the table is written once, when the process ends (or at
+    `flush`). Beyond ``keep`` answers it starts again with this run's."""
+    entries = table(name, stamp)
+    entries[key] = _new.setdefault((name, stamp), {})[key] = value
+    if len(entries) > keep:
+        entries.clear()
+        entries.update(_new[name, stamp])
+    if not _registered:
+        _registered.append(True)
+        atexit.register(flush)
+
+
+def flush() -> None:
+    """Write every table that has new answers (a worker process, which ends without atexit, calls it)."""
+    for (name, stamp) in list(_new):
+        save_table(name, stamp)
+    _new.clear()
+
+
+_new: dict[tuple[str, str], dict[str, Any]] = {}  # new answers, by table
+_registered: list[bool] = []
 
 
 def save_table(name: str, stamp: str) -> None:

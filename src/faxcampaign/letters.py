@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import re
 import traceback
 import unicodedata
@@ -324,8 +325,57 @@ def _inline(token: Any) -> Inline:
 def parse_markdown(text: str) -> tuple[Block, ...]:
     """Parse the letter subset of Markdown into blocks; a nested list is folded into its item.
 
-    Cached: many signers of one office's letter usually share its text."""
-    return tuple(_parse_markdown(text))
+    Cached: many signers of one office's letter usually share its text, and the next day's run writes
+    the same letters again, so the blocks are also kept in ``markdown.json`` in the cache folder (by a
+    digest of the text; made afresh when markdown-it or faxcampaign changes)."""
+    from faxcampaign import cache
+
+    stamp = cache.stamp("markdown_it") + "\n" + cache.own_stamp()
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    kept = _blocks(cache.table("markdown", stamp).get(key))
+    if kept is not None:
+        return kept
+    blocks = tuple(_parse_markdown(text))
+    cache.remember("markdown", stamp, key, [_kept(block) for block in blocks], keep=4096)
+    return blocks
+
+
+def _kept(block: Block) -> list[Any]:
+    """A block as JSON: ["p", runs] or ["l", ordered, start, [runs, ...]]; runs: [[text, bold, italic]]."""
+    def runs(inline: Inline) -> list[Any]:
+        return [[run.text, run.bold, run.italic] for run in inline]
+
+    if isinstance(block, ListBlock):
+        return ["l", block.ordered, block.start, [runs(item) for item in block.items]]
+    return ["p", runs(block.runs)]
+
+
+def _blocks(kept: Any) -> tuple[Block, ...] | None:
+    """Blocks from their JSON (`_kept`); None if it is not that (a damaged file)."""
+    def runs(inline: Any) -> Inline:
+        if not isinstance(inline, list):
+            raise TypeError
+        out = []
+        for text, bold, italic in inline:
+            if not (isinstance(text, str) and isinstance(bold, bool) and isinstance(italic, bool)):
+                raise TypeError
+            out.append(Run(text, bold, italic))
+        return tuple(out)
+
+    if not isinstance(kept, list):
+        return None
+    blocks: list[Block] = []
+    try:
+        for block in kept:
+            if block[0] == "p" and len(block) == 2:
+                blocks.append(Paragraph(runs(block[1])))
+            elif block[0] == "l" and len(block) == 4 and isinstance(block[1], bool) and type(block[2]) is int:
+                blocks.append(ListBlock(block[1], tuple(runs(item) for item in block[3]), block[2]))
+            else:
+                return None
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+    return tuple(blocks)
 
 
 def _parse_markdown(text: str) -> list[Block]:

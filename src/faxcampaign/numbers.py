@@ -7,7 +7,6 @@ describe a suggested number, and the package itself not for a number already for
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import functools
 from typing import TYPE_CHECKING, Any
@@ -132,23 +131,9 @@ def dial(e164: str, from_country: str | None) -> str:
 
 
 def _remember(key: str, value: Any) -> None:
-    if not _added:
-        atexit.register(_keep)
-    _added[key] = _dialled()[key] = value
-
-
-_added: dict[str, Any] = {}  # this run's new answers
-MAX_KEPT = 100_000  # answers kept; when more, only the last run's
-
-
-def _keep() -> None:
     from faxcampaign import cache
 
-    known = _dialled()
-    if len(known) > MAX_KEPT:
-        known.clear()
-        known.update(_added)
-    cache.save_table("numbers", _stamp())
+    cache.remember("numbers", _stamp(), key, value)
 
 
 def is_region(code: str) -> bool:

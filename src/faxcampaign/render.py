@@ -244,8 +244,12 @@ def _pool(worker: _Worker, jobs: int) -> concurrent.futures.ProcessPoolExecutor:
 
 
 def _work(tasks: Sequence[Task]) -> list[Letter]:
+    from faxcampaign import cache
+
     assert _WORKER is not None
-    return _WORKER(tasks)
+    letters = _WORKER(tasks)
+    cache.flush()  # what this worker learnt (a worker process ends without running atexit)
+    return letters
 
 
 def _batches(tasks: Sequence[Task], size: int) -> list[Sequence[Task]]:
