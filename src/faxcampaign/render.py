@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -239,6 +240,9 @@ def _pool(worker: _Worker, jobs: int) -> concurrent.futures.ProcessPoolExecutor:
 
     pdf.prepare(worker.options.fonts)
     _WORKER = worker
+    # What the workers inherit is never collected in them: a collection would write to every inherited
+    # object and so copy every page of this process into each worker (copy-on-write).
+    gc.freeze()
     return concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                                   initializer=_init_worker, initargs=initargs)
 
