@@ -1,4 +1,8 @@
-"""The cache folder: answers worked out once and kept for later runs (holidays, validated campaigns).
+"""The cache folder: answers worked out once and kept for later runs.
+
+Validated campaigns (campaign.py) are pickled, one file each, and read back as faxcampaign's own types
+only. Small answers are JSON tables, one file each, stamped with what made them: holidays (calendars.py),
+time zones' VTIMEZONEs (formats.py), dialled numbers (numbers.py) and parsed letters (letters.py).
 
 The folder is ``$FAXCAMPAIGN_CACHE``, else ``$XDG_CACHE_HOME/faxcampaign``, else ``~/.cache/faxcampaign``;
 ``FAXCAMPAIGN_CACHE=off`` turns caching off. The cache only ever saves time: an entry that cannot be read
