@@ -176,8 +176,9 @@ def test_a_call_script_error_from_a_cached_campaign_still_has_its_place(write_ca
     campaign = write_campaign(text)
     folder = tmp_path / "cache"
     run("plan", str(campaign), *PLAN, "--format", "json", cache_folder=folder)  # fills the cache
-    out, said, _ = run("plan", str(campaign), *PLAN, "--format", "ics", cache_folder=folder)
+    out, said, imported = run("plan", str(campaign), *PLAN, "--format", "ics", cache_folder=folder)
     assert out == "" and f"{campaign}:3: call_script: recipient 'court': integer division" in said
+    assert "yaml" in imported and "pydantic" not in imported  # the place read again, without validating
     assert said == run("plan", str(campaign), *PLAN, "--format", "ics", cache_folder=Path("off"))[1]
 
 

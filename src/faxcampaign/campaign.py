@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Union
 from faxcampaign.errors import Finding
 
 if TYPE_CHECKING:
-    from faxcampaign.campaignfile import Marks
     from faxcampaign.hours import OpeningHours
+    from faxcampaign.yamldoc import Marks
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
 FIRST_YEAR, LAST_YEAR = 1900, 2200
@@ -104,7 +104,7 @@ class Campaign:
     def where(self, path: Path_) -> tuple[int, int]:
         """The line and column of the value at ``path`` (a YAML path); (0, 0) if the file no longer reads."""
         if self.marks is None and "marks" not in self.cache:
-            from faxcampaign.campaignfile import read_marks
+            from faxcampaign.yamldoc import read_marks
 
             self.marks = self.cache["marks"] = read_marks(self.path)
         return self.marks.at(path) if self.marks else (0, 0)

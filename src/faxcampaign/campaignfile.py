@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -24,30 +23,10 @@ from pydantic import (
 )
 
 from faxcampaign import clock
-from faxcampaign.campaign import FIRST_YEAR, LAST_YEAR, MAX_BYTES, SLUG, Campaign, Office, Path_, Record, format_path
-from faxcampaign.errors import CampaignError, Finding
+from faxcampaign.campaign import FIRST_YEAR, LAST_YEAR, MAX_BYTES, SLUG, Campaign, Office, Path_, Record
+from faxcampaign.errors import CampaignError
 from faxcampaign.hours import HoursError, OpeningHours, parse_hours
-
-MAX_NODES = 2_000_000  # expanded YAML nodes: stops alias bombs before validation walks them
-
-# PyYAML's words for common mistakes, and what to do about them
-_YAML_HINTS = [
-    ("mapping values are not allowed", "a ':' where a plain value was expected: check the indentation, or quote "
-                                       "a value that contains ': '"),
-    ("found character '\\t' that cannot start any token", "a tab: indent with spaces, not tabs"),
-    ("found a tab character", "a tab: indent with spaces, not tabs"),
-    ("found character that cannot start any token", "a character that cannot start a value: quote the value"),
-    ("could not find expected ':'", "a line without 'key: value': check the indentation and the quotes"),
-    ("did not find expected key", "check the indentation: keys of one mapping line up"),
-    ("found undefined alias", "an alias (*name) with no anchor (&name)"),
-]
-
-
-def _yaml_problem(problem: str) -> str:
-    for words, hint in _YAML_HINTS:
-        if words in problem:
-            return f"{hint} ({problem})"
-    return problem
+from faxcampaign.yamldoc import Document
 
 
 def _slug(value: str) -> str:
@@ -271,176 +250,18 @@ def schema() -> dict[str, Any]:
 # --- loading -------------------------------------------------------------------------------------
 
 
-class Marks:
-    """Line and column (1-based) of every value and key in the document, by YAML path."""
+class _Loader(Document):
+    """The campaign file: read (yamldoc.py), validated against the model, resolved into offices."""
 
-    def __init__(self) -> None:
-        # The nodes themselves: their marks are read only for the few paths a finding names.
-        self.values: dict[Path_, yaml.Node] = {}
-        self.keys: dict[Path_, yaml.Node] = {}
+    what = "the campaign file"
+    empty = "the file is empty; a campaign needs at least 'title', 'letter' and 'recipients'"
+    top = "the top level must be a mapping of keys such as 'title' and 'recipients'"
+    holds = "campaign files hold plain data"
+    max_bytes = MAX_BYTES
 
-    def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
-        table = self.keys if key else self.values
-        while path:
-            if path in table:
-                return _mark(table[path])
-            path = path[:-1]
-            table = self.values
-        return _mark(self.values[()]) if () in self.values else (1, 1)
-
-
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-class _Loader:
     def __init__(self, path: Path, describe_numbers: bool):
-        self.path = path
+        super().__init__(path)
         self.describe_numbers = describe_numbers
-        self.file = str(path)
-        self.findings: list[Finding] = []
-        self.marks = Marks()
-
-    def add(self, severity: str, path: Path_, message: str, where: tuple[int, int] | None = None,
-            key: bool = False) -> None:
-        line, column = where or self.marks.at(path, key)
-        self.findings.append(
-            Finding(severity, self.file, line, column, format_path(path), message)  # type: ignore[arg-type]
-        )
-
-    @property
-    def failed(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
-
-    # -- text and YAML --
-
-    def read(self) -> Any:
-        try:
-            if not self.path.is_file():
-                what = "a folder" if self.path.is_dir() else ("missing" if not self.path.exists() else
-                                                            "not a regular file")
-                self.add("error", (), f"cannot read the campaign file: {what}", (0, 0))
-                return None
-            if self.path.stat().st_size > MAX_BYTES:
-                self.add("error", (), f"the campaign file is larger than {MAX_BYTES // 1_000_000} MB", (0, 0))
-                return None
-            raw = self.path.read_bytes()
-        except OSError as e:
-            self.add("error", (), f"cannot read the campaign file: {e.strerror or e}", (0, 0))
-            return None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            before = raw[: e.start]
-            line = before.count(b"\n") + 1
-            column = e.start - (before.rfind(b"\n") + 1) + 1
-            self.add("error", (), f"not UTF-8: byte 0x{raw[e.start]:02x} cannot be decoded; "
-                     "save the file as UTF-8", (line, column))
-            return None
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        try:
-            loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            root = yaml.compose(text, Loader=loader_cls)
-        except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-            self.add("error", (), f"not valid YAML: {_yaml_problem(str(e.problem or e.context))}", where)
-            return None
-        except yaml.reader.ReaderError as e:
-            preceding = text[: e.position]
-            where = (preceding.count("\n") + 1, e.position - (preceding.rfind("\n") + 1) + 1)
-            character = chr(e.character) if isinstance(e.character, int) else str(e.character)
-            self.add("error", (), f"the character U+{ord(character[:1] or ' '):04X} is not allowed in a YAML "
-                     "file; remove it", where)
-            return None
-        except yaml.YAMLError as e:
-            self.add("error", (), f"not valid YAML: {e}", (0, 0))
-            return None
-        if root is None:
-            self.add("error", (), "the file is empty; a campaign needs at least 'title', 'letter' and "
-                     "'recipients'", (1, 1))
-            return None
-        if not isinstance(root, yaml.MappingNode):
-            self.add("error", (), "the top level must be a mapping of keys such as 'title' and "
-                     "'recipients'", _mark(root))
-            return None
-        try:
-            self.index(root, (), set(), [0])
-        except RecursionError:
-            self.add("error", (), "the document is nested too deeply", _mark(root))
-        if self.failed:
-            return None
-        try:
-            return yaml.constructor.SafeConstructor().construct_document(root)
-        except yaml.constructor.ConstructorError as e:
-            mark = e.problem_mark
-            where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-            self.add("error", (), f"not allowed: {e.problem}", where)
-        except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as e:
-            path, node = self.bad_scalar()
-            value = f" {node.value!r}" if node is not None else ""
-            hint = ""
-            if node is not None and node.tag.endswith(":timestamp"):
-                hint = "; write dates as YYYY-MM-DD"
-            elif node is not None and node.tag.endswith(":bool"):
-                hint = "; write true or false"
-            self.add("error", path, f"the value{value} cannot be read: {e}{hint}",
-                     _mark(node) if node is not None else (0, 0))
-        return None
-
-    def bad_scalar(self) -> tuple[Path_, yaml.Node | None]:
-        """The first value that PyYAML cannot construct (a bad !!timestamp, !!bool, ...), with its path."""
-        for path, node in self.marks.values.items():
-            if isinstance(node, yaml.ScalarNode):
-                try:
-                    yaml.constructor.SafeConstructor().construct_object(node)
-                except (ValueError, TypeError, KeyError, OverflowError, yaml.constructor.ConstructorError):
-                    return path, node
-        return (), None
-
-    def index(self, node: yaml.Node, path: Path_, stack: set[int], count: list[int]) -> None:
-        """Record marks, find duplicate keys and refuse unsafe tags, recursion and alias bombs."""
-        count[0] += 1
-        if count[0] > MAX_NODES:
-            raise _TooBig
-        self.marks.values.setdefault(path, node)
-        if node.tag not in _SAFE_TAGS:
-            self.add("error", path, f"tag {node.tag!r} is not allowed: campaign files hold plain data",
-                     _mark(node))
-            return
-        if id(node) in stack:
-            self.add("error", path, "a recursive alias is not allowed", _mark(node))
-            return
-        if isinstance(node, yaml.MappingNode):
-            stack.add(id(node))
-            seen: set[Any] = set()
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.add("error", path, "keys must be plain text", _mark(key_node))
-                    continue
-                key = key_node.value
-                if key in seen:
-                    self.add("error", path + (key,), f"duplicate key {key!r}", _mark(key_node))
-                seen.add(key)
-                self.marks.keys.setdefault(path + (key,), key_node)
-                self._child(value_node, path + (key,), stack, count)
-            stack.discard(id(node))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.add(id(node))
-            for i, item in enumerate(node.value):
-                self._child(item, path + (i,), stack, count)
-            stack.discard(id(node))
-
-    def _child(self, node: yaml.Node, path: Path_, stack: set[int], count: list[int]) -> None:
-        """A plain scalar is a leaf: recorded here, without a call to `index` (most nodes are)."""
-        if type(node) is yaml.ScalarNode and node.tag in _SAFE_TAGS:
-            count[0] += 1
-            if count[0] > MAX_NODES:
-                raise _TooBig
-            self.marks.values.setdefault(path, node)
-        else:
-            self.index(node, path, stack, count)
 
     # -- model --
 
@@ -669,13 +490,6 @@ _NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
 }
 
 
-_SAFE_TAGS = frozenset(t for t in yaml.SafeLoader.yaml_constructors if t)
-
-
-class _TooBig(Exception):
-    pass
-
-
 def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
     """Keep the parts of a pydantic error location that are real keys or indexes of the data.
 
@@ -710,11 +524,7 @@ def _record(value: Any) -> Any:
 def read(path: Path, describe_numbers: bool = False) -> Campaign:
     """Read and validate a campaign file; raise `CampaignError` with every finding if it has errors."""
     loader = _Loader(path, describe_numbers)
-    try:
-        data = loader.read()
-    except _TooBig:
-        loader.add("error", (), f"the document expands to more than {MAX_NODES} values (aliases?)", (1, 1))
-        data = None
+    data = loader.read()
     model, indexes = loader.validate(data) if data is not None else (None, [])
     values = _record(model) if model is not None else None
     offices = loader.resolve(values, indexes) if values is not None else []
@@ -722,13 +532,3 @@ def read(path: Path, describe_numbers: bool = False) -> Campaign:
     if values is None or loader.failed:
         raise CampaignError(loader.findings)
     return Campaign(path, values, offices, loader.findings, loader.marks)
-
-
-def read_marks(path: Path) -> Marks | None:
-    """Where each value stands in the campaign file; None if it no longer reads as a campaign."""
-    loader = _Loader(path, False)
-    try:
-        loader.read()
-    except _TooBig:
-        return None
-    return None if loader.failed else loader.marks
