@@ -607,9 +607,11 @@ def _sqlite_open(where: str, campaign: str, create: bool) -> Log:
 
 def _sqlite_identity(db: sqlite3.Connection, where: str) -> None:
     try:
-        application_id = db.execute("PRAGMA application_id").fetchone()[0]
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # One snapshot for the three: read one by one, a log another process creates meanwhile could
+        # show its tables but not yet its application id, and pass for another database.
+        application_id, version, tables = db.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM "
+            "pragma_user_version), (SELECT count(*) FROM sqlite_master)").fetchone()
     except sqlite3.DatabaseError as e:
         raise LogError(f"{where}: not a faxcampaign log ({e}); left untouched") from e
     if application_id != APPLICATION_ID and (application_id or tables):
