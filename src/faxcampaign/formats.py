@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -79,6 +80,10 @@ def ics_fold(line: str) -> str:
     return "\r\n ".join(lines)
 
 
+# One VTIMEZONE component as icalendar writes it (or none, for a zone written in UTC)
+_VTIMEZONE = re.compile(r"(BEGIN:VTIMEZONE\r\n(?:[^\r\n]*\r\n)*?END:VTIMEZONE\r\n)?")
+
+
 def _zone_stamp() -> str:
     from faxcampaign import cache
 
@@ -92,7 +97,8 @@ def _zone(name: str) -> tuple[bool, str]:
 
     entries = cache.table("timezones", _zone_stamp())
     entry = entries.get(name)
-    if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], bool) and isinstance(entry[1], str):
+    if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], bool) and isinstance(entry[1], str) \
+            and _VTIMEZONE.fullmatch(entry[1]) and (entry[1] == "") == entry[0]:
         return entry[0], entry[1]
     import icalendar
 

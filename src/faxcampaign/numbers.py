@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -94,6 +95,9 @@ def renumbering_suggestion(number: phonenumbers.PhoneNumber, describe: bool = Tr
     return None
 
 
+_DIALLED = re.compile(r"[0-9 +()-]{1,40}")
+
+
 def _stamp() -> str:
     from faxcampaign import cache
 
@@ -116,7 +120,7 @@ def dial(e164: str, from_country: str | None) -> str:
     key = f"{e164} {from_country.upper() if from_country else ''}"
     known = _dialled()
     found = known.get(key)
-    if isinstance(found, str):
+    if isinstance(found, str) and _DIALLED.fullmatch(found):  # digits and spacing only, as phonenumbers writes
         return found
     import phonenumbers
     from phonenumbers import PhoneNumberFormat
