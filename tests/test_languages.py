@@ -3,6 +3,7 @@ words, and scripts beyond the letter font, read back from the PDFs (and, for Ara
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import re
@@ -245,3 +246,28 @@ def test_init_russian_starter_checks_and_renders_russian_then_english(tmp_path: 
     text = pages(tmp_path / "out" / "president.pdf")
     assert text[0].lstrip().startswith("Перевод") and "Уважаемый Президент Назарбаев!" in text[0]
     assert any(page.lstrip().startswith("Original") for page in text[1:])
+
+
+def test_a_fax_tiff_is_the_tiff_of_the_letters_pdf(tmp_path: Path) -> None:
+    """The PDF made only for Ghostscript (no Helvetica named) gives the TIFF the letter's own PDF gives:
+    Russian, Turkish and Arabic letters, bilingual, with cover sheets, a Chinese signer and a letter of
+    several pages."""
+    from faxcampaign.fax import pdf_to_tiff
+
+    need(shutil.which("gs") is not None, "Ghostscript")
+    campaign = write(tmp_path, CAMPAIGN.replace("deadline: 2003-01-10\n", "deadline: 2003-01-10\nbilingual: true\n"))
+    render(campaign, tmp_path / "pdf", "--cover", "--signer", "王小明")
+    render(campaign, tmp_path / "tiff", "--cover", "--signer", "王小明", "--format", "tiff")
+    pdfs = sorted((tmp_path / "pdf").iterdir())
+    assert [p.stem for p in pdfs] == ["cairo", "court", "istanbul"]
+    assert all(b"/Helvetica" in p.read_bytes() for p in pdfs)  # the letters' PDFs are as they always were
+    for pdf in pdfs:
+        assert (tmp_path / "tiff" / f"{pdf.stem}.tif").read_bytes() == pdf_to_tiff(pdf.read_bytes())
+    from faxcampaign import letters
+    from faxcampaign import pdf as pdf_module
+    from faxcampaign.campaign import load
+
+    loaded = load(campaign)
+    letter = letters.build_letter(loaded, letters.LetterTemplate(loaded), loaded.offices[0],
+                                  letters.Signer("王小明"), dt.date(2003, 1, 6))
+    assert b"/Helvetica" not in pdf_module.render([letter], fax=True)  # what Ghostscript need not load

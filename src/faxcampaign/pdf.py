@@ -658,13 +658,15 @@ def _part(letter: Letter) -> list[Any]:
     return story
 
 
-def _canvas_class(references: Sequence[str | None], footers: Sequence[str]) -> Any:
+def _canvas_class(references: Sequence[str | None], footers: Sequence[str], fax: bool = False) -> Any:
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
         """Holds pages until the end, then writes "page X of Y" per letter and deferred totals."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if fax:  # no Helvetica, which reportlab names on every page (see render)
+                kwargs["initialFontName"] = "DejaVuSerif"
             super().__init__(*args, **kwargs)
             self._letter = 0
             self._deferred: list[Any] = []
@@ -715,8 +717,14 @@ def _own_dates() -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def render(letters: Sequence[Letter], paper: str = "a4") -> bytes:
-    """One PDF holding ``letters`` in order, each numbered "page X of Y" on its own."""
+def render(letters: Sequence[Letter], paper: str = "a4", fax: bool = False) -> bytes:
+    """One PDF holding ``letters`` in order, each numbered "page X of Y" on its own.
+
+    ``fax``: a PDF only for Ghostscript to make the fax TIFF from. reportlab names Helvetica in every
+    page's resources (its initial font, though our text never uses it), and Ghostscript loads a
+    substitute for it from disk for every PDF, a fifth of its time a letter; a PDF for the fax starts in
+    our own font instead (a cover sheet's table still names Helvetica). The TIFF is the same, byte for
+    byte (tested)."""
     from reportlab.platypus import PageBreak, SimpleDocTemplate
 
     if not letters:
@@ -737,7 +745,7 @@ def render(letters: Sequence[Letter], paper: str = "a4") -> bytes:
         story += _story(letter, i)
     with _own_dates():
         doc.build(story, canvasmaker=_canvas_class([letter.reference for letter in letters],
-                                                   [word(letter, "page") for letter in letters]))
+                                                   [word(letter, "page") for letter in letters], fax))
     return buffer.getvalue()
 
 

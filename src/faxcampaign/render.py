@@ -146,7 +146,7 @@ class _Worker:
         from faxcampaign import pdf
 
         letter = self.letter(task)
-        data = pdf.render([letter], self.options.paper)
+        data = pdf.render([letter], self.options.paper, fax=self.options.fmt == "tiff")
         if self.options.fmt == "tiff":
             from faxcampaign.fax import pdf_to_tiff
 
@@ -169,7 +169,8 @@ class _Worker:
         try:
             for tasks in batches:
                 letters = [self.letter(task) for task in tasks]
-                pdfs = [pdf.render([letter], self.options.paper) for letter in letters]
+                pdfs = [pdf.render([letter], self.options.paper, fax=self.options.fmt == "tiff")
+                        for letter in letters]
                 files: list[bytes] | Conversion = pdfs
                 if self.options.fmt == "tiff":
                     from faxcampaign.fax import Conversion
@@ -329,7 +330,7 @@ def render_all(
     if combine and letters:
         from faxcampaign import pdf
 
-        data = pdf.render(letters, options.paper)
+        data = pdf.render(letters, options.paper, fax=options.fmt == "tiff")
         if options.fmt == "tiff":
             from faxcampaign.fax import pdf_to_tiff
 
