@@ -269,5 +269,6 @@ def test_a_fax_tiff_is_the_tiff_of_the_letters_pdf(tmp_path: Path) -> None:
 
     loaded = load(campaign)
     letter = letters.build_letter(loaded, letters.LetterTemplate(loaded), loaded.offices[0],
-                                  letters.Signer("王小明"), dt.date(2003, 1, 6))
+                                  letters.Signer("王小明"), dt.date(2003, 1, 6), cover=True)
+    assert b"/Helvetica" in pdf_module.render([letter])
     assert b"/Helvetica" not in pdf_module.render([letter], fax=True)  # what Ghostscript need not load
