@@ -50,7 +50,9 @@ class Record:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"a campaign's values are read-only ({name})")
 
-    def __getattr__(self, name: str) -> Any:  # only for names that are not values: tells mypy the rest are
+    def __getattr__(self, name: str) -> Any:
+        # Called only for a name that is not a value. Declared so that type checkers take every attribute
+        # of a Record as a value (Any), as the campaign file's model defines them.
         raise AttributeError(name)
 
     def __repr__(self) -> str:
