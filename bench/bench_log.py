@@ -38,10 +38,10 @@ def timed(command: list[str], cwd: Path) -> float:
 
 
 def fill(campaign: Path, attempts: int, offices: int) -> None:
-    from faxcampaign.campaign import load
-    from faxcampaign.log import Attempt, location, open_log
+    from faxcampaign.campaign.loader import load
+    from faxcampaign.log.roster import Roster
+    from faxcampaign.log.store import Attempt, location, open_log
     from faxcampaign.outcomes import OUTCOMES
-    from faxcampaign.roster import Roster
 
     loaded = load(campaign)
     rng = random.Random(1)
@@ -63,9 +63,9 @@ def postgres(folder: Path, campaign: Path) -> tuple[object, str] | None:
         return None
     if binaries() is None:
         return None
-    from faxcampaign.campaign import load
-    from faxcampaign.log import copy_log, location, open_log
-    from faxcampaign.roster import Roster
+    from faxcampaign.campaign.loader import load
+    from faxcampaign.log.roster import Roster
+    from faxcampaign.log.store import copy_log, location, open_log
 
     pg_folder = Path(tempfile.mkdtemp(prefix="faxcampaign-bench-pg-"))
     server = Server(pg_folder)

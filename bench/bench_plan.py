@@ -44,9 +44,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     args = parser.parse_args()
 
-    from faxcampaign import clock, output
-    from faxcampaign.campaign import load
-    from faxcampaign.schedule import plan
+    from faxcampaign import clock
+    from faxcampaign.campaign.loader import load
+    from faxcampaign.outputs import plan as output
+    from faxcampaign.schedule.plan import plan
 
     with tempfile.TemporaryDirectory() as tmp:
         path = generate(Path(tmp), args.recipients)

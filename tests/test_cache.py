@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from faxcampaign import cache
-from faxcampaign.campaign import load
+from faxcampaign.campaign.loader import load
 from faxcampaign.errors import CampaignError
 
 RUN = """

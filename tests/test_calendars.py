@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from faxcampaign import calendars
+from faxcampaign.schedule import calendars
 
 WHEN = ["--from", "2026-12-14", "--days", "30", "--tz", "UTC", "--now", "2026-12-14T00:00"]
 # Kazakhstan: Independence Day (16 December), New Year (1-2 January) and Christmas (7 January) fall here

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from faxcampaign.campaign import load
+from faxcampaign.campaign.loader import load
 from faxcampaign.errors import CampaignError
 
 

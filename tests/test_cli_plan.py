@@ -170,9 +170,9 @@ def test_json_is_the_plain_encoding_of_the_document(write_campaign: Callable[...
     import datetime as dt
 
     from conftest import MODERN
-    from faxcampaign.campaign import load
-    from faxcampaign.output import as_json, plan_document
-    from faxcampaign.schedule import plan
+    from faxcampaign.campaign.loader import load
+    from faxcampaign.outputs.plan import as_json, plan_document
+    from faxcampaign.schedule.plan import plan
 
     tricky = MODERN.replace("name: Karaganda Oblast Court", 'name: "Court \\0 \\"windows-\\" ]"')
     campaign = load(write_campaign(tricky))
@@ -185,9 +185,10 @@ def reference_ics(plan, dial_from):  # type: ignore[no-untyped-def]
     """The calendar built event by event with icalendar's object model, as faxcampaign once wrote it."""
     import icalendar
 
-    from faxcampaign import clock, letters
-    from faxcampaign.numbers import dial
-    from faxcampaign.output import one_line
+    from faxcampaign import clock
+    from faxcampaign.campaign.numbers import dial
+    from faxcampaign.letters import template as letters
+    from faxcampaign.outputs.plan import one_line
 
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//faxcampaign//plan//EN")
@@ -224,9 +225,9 @@ def test_ics_is_what_icalendar_would_write_event_by_event(write_campaign: Callab
     import datetime as dt
 
     from faxcampaign import clock
-    from faxcampaign.campaign import load
-    from faxcampaign.output import as_ics
-    from faxcampaign.schedule import plan
+    from faxcampaign.campaign.loader import load
+    from faxcampaign.outputs.plan import as_ics
+    from faxcampaign.schedule.plan import plan
 
     path = write_campaign("""\
         title: "Odd, title; with \\\\ and\\nbreaks"
@@ -255,7 +256,7 @@ def test_ics_text_is_escaped_and_folded_as_icalendar_does(text: str, name: str) 
     from icalendar.parser import Contentline
     from icalendar.prop import vText
 
-    from faxcampaign.formats import ics_fold, ics_line
+    from faxcampaign.outputs.text import ics_fold, ics_line
 
     assert ics_line(name, text) == Contentline(f"{name}:{vText(text).to_ical().decode()}").to_ical().decode()
     if "\r" not in text and "\n" not in text:

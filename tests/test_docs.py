@@ -54,7 +54,7 @@ def test_docs_name_every_command() -> None:
 
 
 def test_docs_reference_lists_every_key_of_the_schema() -> None:
-    from faxcampaign.campaignfile import CampaignFile, Recipient
+    from faxcampaign.campaign.schema import CampaignFile, Recipient
 
     reference = (ROOT / "docs" / "campaign.md").read_text(encoding="utf-8")
     for model in (CampaignFile, Recipient):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from faxcampaign.hours import HoursError, parse_hours
+from faxcampaign.campaign.hours import HoursError, parse_hours
 
 
 def test_weekdays_with_lunch_and_holidays_off() -> None:

@@ -18,7 +18,7 @@ import pytest
 import reportlab
 
 from conftest import need
-from faxcampaign.fax import GS_ARGS
+from faxcampaign.letters.fax import GS_ARGS
 
 GOLDEN = Path(__file__).parent / "golden"
 spec = importlib.util.spec_from_file_location("golden_make", GOLDEN / "make.py")

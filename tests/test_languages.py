@@ -112,7 +112,7 @@ def test_an_arabic_letter_prints_joined_letters_not_boxes(tmp_path: Path) -> Non
     the isolated letters."""
     import uharfbuzz
 
-    from faxcampaign import pdf
+    from faxcampaign.letters import pdf
 
     render(write(tmp_path), tmp_path / "out")
     text = pages(tmp_path / "out" / "cairo.pdf")[0]
@@ -252,7 +252,7 @@ def test_a_fax_tiff_is_the_tiff_of_the_letters_pdf(tmp_path: Path) -> None:
     """The PDF made only for Ghostscript (no Helvetica named) gives the TIFF the letter's own PDF gives:
     Russian, Turkish and Arabic letters, bilingual, with cover sheets, a Chinese signer and a letter of
     several pages."""
-    from faxcampaign.fax import pdf_to_tiff
+    from faxcampaign.letters.fax import pdf_to_tiff
 
     need(shutil.which("gs") is not None, "Ghostscript")
     campaign = write(tmp_path, CAMPAIGN.replace("deadline: 2003-01-10\n", "deadline: 2003-01-10\nbilingual: true\n"))
@@ -263,9 +263,9 @@ def test_a_fax_tiff_is_the_tiff_of_the_letters_pdf(tmp_path: Path) -> None:
     assert all(b"/Helvetica" in p.read_bytes() for p in pdfs)  # the letters' PDFs are as they always were
     for pdf in pdfs:
         assert (tmp_path / "tiff" / f"{pdf.stem}.tif").read_bytes() == pdf_to_tiff(pdf.read_bytes())
-    from faxcampaign import letters
-    from faxcampaign import pdf as pdf_module
-    from faxcampaign.campaign import load
+    from faxcampaign.campaign.loader import load
+    from faxcampaign.letters import pdf as pdf_module
+    from faxcampaign.letters import template as letters
 
     loaded = load(campaign)
     letter = letters.build_letter(loaded, letters.LetterTemplate(loaded), loaded.offices[0],

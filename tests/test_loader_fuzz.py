@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import LETTER, MODERN
-from faxcampaign.campaign import Campaign, load
+from faxcampaign.campaign.loader import load
+from faxcampaign.campaign.model import Campaign
 from faxcampaign.errors import CampaignError
 
 LINES = MODERN.splitlines(keepends=True)

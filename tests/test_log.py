@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from conftest import MODERN
 from faxcampaign.cli import cli
-from faxcampaign.log import MIGRATIONS, open_log
+from faxcampaign.log.store import MIGRATIONS, open_log
 
 LONDON = ["--tz", "Europe/London"]
 
@@ -173,7 +173,7 @@ def test_an_older_log_is_migrated_and_keeps_its_rows(campaign: Path, tmp_path: P
 def _writer(args: tuple[str, int]) -> int:
     import datetime as dt
 
-    from faxcampaign.log import Attempt
+    from faxcampaign.log.store import Attempt
 
     where, n = args
     at = dt.datetime(2026, 12, 14, 5, tzinfo=dt.timezone.utc)
@@ -326,7 +326,7 @@ def test_import_with_bad_rows_records_nothing_and_names_each_line(campaign: Path
 
 KILLER = """
 import os, signal, sys, datetime as dt
-from faxcampaign.log import Attempt, open_log
+from faxcampaign.log.store import Attempt, open_log
 at = dt.datetime(2026, 12, 14, 5, tzinfo=dt.timezone.utc)
 def attempts():
     for i in range(1000):

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from conftest import MODERN
 from faxcampaign.cli import cli
-from faxcampaign.log import open_log
+from faxcampaign.log.store import open_log
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -92,7 +92,7 @@ def test_two_campaigns_in_one_database_never_see_each_others_attempts(write_camp
 
 STOPPER = """
 import subprocess, sys, datetime as dt
-from faxcampaign.log import Attempt, LogError, open_log
+from faxcampaign.log.store import Attempt, LogError, open_log
 url, pg_ctl, data, user = sys.argv[1:5]
 at = dt.datetime(2026, 12, 14, 5, tzinfo=dt.timezone.utc)
 def attempts():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from faxcampaign.numbers import NumberError, dial, parse_number
+from faxcampaign.campaign.numbers import NumberError, dial, parse_number
 
 
 def test_appeal_number_dialled_from_uk_is_stored_as_e164_with_renumbering_hint() -> None:

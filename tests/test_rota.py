@@ -23,12 +23,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from faxcampaign.campaign import load
+from faxcampaign.campaign.hours import parse_hours
+from faxcampaign.campaign.loader import load
 from faxcampaign.cli import cli
-from faxcampaign.hours import parse_hours
-from faxcampaign.rota import make_rota
-from faxcampaign.schedule import plan
-from faxcampaign.team import read_volunteers
+from faxcampaign.schedule.plan import plan
+from faxcampaign.team.rota import make_rota
+from faxcampaign.team.volunteers import read_volunteers
 
 KARAGANDA = """\
 title: Karaganda

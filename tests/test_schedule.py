@@ -8,8 +8,8 @@ import pytest
 
 from conftest import MODERN
 from faxcampaign import clock
-from faxcampaign.campaign import load
-from faxcampaign.schedule import plan
+from faxcampaign.campaign.loader import load
+from faxcampaign.schedule.plan import plan
 
 NOW = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 

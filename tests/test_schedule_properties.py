@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from faxcampaign import clock
-from faxcampaign.campaign import load
-from faxcampaign.schedule import plan
+from faxcampaign.campaign.loader import load
+from faxcampaign.schedule.plan import plan
 
 ZONES = ["Asia/Almaty", "Asia/Aqtobe", "Europe/London", "America/Los_Angeles", "Australia/Lord_Howe",
          "America/Sao_Paulo", "Asia/Kathmandu", "Pacific/Chatham", "UTC", "Europe/Moscow"]

@@ -163,7 +163,7 @@ def test_an_unreachable_server_is_a_clear_error_and_nothing_is_recorded(write_ca
     assert "Error: HylaFAX at 127.0.0.1:1: cannot log in: [Errno 111] Connection refused" in result.stderr
     history = run("history", str(path), "--format", "json")
     assert history.stdout == "[]\n"
-    from faxcampaign.log import open_log
+    from faxcampaign.log.store import open_log
 
     with open_log(str(tmp_path / "campaign.log.sqlite"), "AUTO-1", create=False) as log:
         assert log.open_jobs() == []

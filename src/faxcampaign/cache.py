@@ -119,9 +119,9 @@ def save_table(name: str, stamp: str) -> None:
 _ALLOWED = {
     "builtins": {"set", "frozenset", "bytes", "bytearray", "complex"},
     "datetime": {"date", "datetime", "time", "timedelta", "timezone"},
-    "faxcampaign.campaign": {"Record", "Office"},
+    "faxcampaign.campaign.model": {"Record", "Office"},
     "faxcampaign.errors": {"Finding"},
-    "faxcampaign.hours": {"OpeningHours", "Rule"},
+    "faxcampaign.campaign.hours": {"OpeningHours", "Rule"},
 }
 
 

@@ -74,13 +74,13 @@ def check(campaign: Path, strict: bool, fmt: str, signers_file: Path | None, vol
       faxcampaign check campaign.yaml
       faxcampaign check campaign.yaml --strict --format json
     """
-    from faxcampaign.checks import check as run_check
     from faxcampaign.clock import local_date, system_zone_name, utc_now
+    from faxcampaign.services.check import check as run_check
 
     findings = run_check(campaign, local_date(utc_now(), system_zone_name()))
     if signers_file is not None:
         from faxcampaign.errors import Finding
-        from faxcampaign.render import SignersError, read_signers
+        from faxcampaign.letters.render import SignersError, read_signers
 
         try:
             read_signers(signers_file)
@@ -104,9 +104,9 @@ def check(campaign: Path, strict: bool, fmt: str, signers_file: Path | None, vol
 
 
 def _check_volunteers(campaign: Path, volunteers_file: Path) -> list[Any]:
-    from faxcampaign.campaign import load
+    from faxcampaign.campaign.loader import load
     from faxcampaign.errors import FaxCampaignError, Finding
-    from faxcampaign.team import VolunteersError, read_volunteers
+    from faxcampaign.team.volunteers import VolunteersError, read_volunteers
 
     try:
         ids = [o.id for o in load(campaign).offices]
@@ -130,7 +130,7 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
 
 
 def _country(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from faxcampaign.numbers import is_region
+    from faxcampaign.campaign.numbers import is_region
 
     if value is not None and not is_region(value):
         raise click.BadParameter(f"not an ISO country code: {value!r} (e.g. GB, US, DE)")
@@ -148,7 +148,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 
 
 def _in_range(day: dt.date) -> dt.date:
-    from faxcampaign.campaign import FIRST_YEAR, LAST_YEAR
+    from faxcampaign.campaign.model import FIRST_YEAR, LAST_YEAR
 
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise click.BadParameter(f"{day} is out of range: use a date between {FIRST_YEAR} and {LAST_YEAR}")
@@ -165,7 +165,7 @@ def viewer_options(func: Any) -> Any:
 
 
 def _log_place(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from faxcampaign.log import has_password
+    from faxcampaign.log.store import has_password
 
     from_environment = value == os.environ.get("FAXCAMPAIGN_LOG")  # not on the command line
     if value and has_password(value) and not from_environment:
@@ -183,8 +183,8 @@ def log_option(func: Any) -> Any:
 def _progress(loaded: Any, log_path: str | None, now: dt.datetime) -> Any:
     """What the log knows, for a loaded campaign; None when there is no log yet (output is then as
     without one)."""
-    from faxcampaign.log import location, open_log
-    from faxcampaign.roster import Roster
+    from faxcampaign.log.roster import Roster
+    from faxcampaign.log.store import location, open_log
 
     roster = Roster.of(loaded)
     with open_log(location(log_path, loaded.path), roster.key, create=False) as log:
@@ -192,14 +192,14 @@ def _progress(loaded: Any, log_path: str | None, now: dt.datetime) -> Any:
 
 
 def _tally(roster: Any, log: Any, now: dt.datetime) -> Any:
-    from faxcampaign.progress import earliest_today, progress
+    from faxcampaign.log.progress import earliest_today, progress
 
     return progress(roster, log.summary(earliest_today(roster, now)), now)
 
 
 def _load_with(path: Path, only: tuple[str, ...]) -> Any:
     """Load the campaign and check that every --recipient names one of its ids."""
-    from faxcampaign.campaign import load
+    from faxcampaign.campaign.loader import load
 
     loaded = load(path)
     known = [o.id for o in loaded.offices]
@@ -250,8 +250,8 @@ def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from:
       faxcampaign plan campaign.yaml --format ics > calls.ics
     """
     from faxcampaign import clock
-    from faxcampaign.output import FORMATTERS, notice
-    from faxcampaign.schedule import plan as make_plan
+    from faxcampaign.outputs.plan import FORMATTERS, notice
+    from faxcampaign.schedule.plan import plan as make_plan
 
     now = _now(now_text, zone)
     loaded = _load_with(campaign, only)
@@ -282,8 +282,8 @@ def signer_options(func: Any) -> Any:
 def _signers(loaded: Any, signer: str | None, organisation: str | None, address: tuple[str, ...],
              email: str | None, signers_file: Path | None) -> tuple[Any, Any]:
     """(one signer or None, many signers or None), checked as `render` checks them."""
-    from faxcampaign.letters import Signer
-    from faxcampaign.render import read_signers, unprintable
+    from faxcampaign.letters.render import read_signers, unprintable
+    from faxcampaign.letters.template import Signer
 
     if signer and signers_file:
         raise click.UsageError("give either --signer or --signers, not both")
@@ -327,7 +327,7 @@ def render(campaign: Path, out: Path, signer: str | None, organisation: str | No
     import os
 
     from faxcampaign import clock
-    from faxcampaign.render import Options, count_tasks, render_all
+    from faxcampaign.letters.render import Options, count_tasks, render_all
 
     loaded = _load_with(campaign, only)
     one, many = _signers(loaded, signer, organisation, address, email, signers_file)
@@ -394,9 +394,9 @@ def callsheet(ctx: click.Context, campaign: Path, day_text: str | None, zone: st
       faxcampaign callsheet campaign.yaml --volunteer "Ann Smith" --rota rota.json
       faxcampaign callsheet campaign.yaml --date tomorrow --out 'sheets/{volunteer}/{date}.txt'
     """
-    from faxcampaign.callsheet import FORMATS, build
-    from faxcampaign.campaign import load
+    from faxcampaign.campaign.loader import load
     from faxcampaign.files import atomic_write
+    from faxcampaign.outputs.callsheet import FORMATS, build
 
     every = pattern is not None and "{volunteer}" in pattern
     if every and volunteer:
@@ -463,7 +463,7 @@ def _sheet_day(day_text: str | None, now: dt.datetime, zone: str) -> dt.date:
 def _sheet_path(pattern: str, day: dt.date, volunteer: str | None) -> Path:
     """--out: {date} is the day; {volunteer} the volunteer's file name (with a rota)."""
     from faxcampaign.files import dated_path
-    from faxcampaign.letters import Signer
+    from faxcampaign.letters.template import Signer
 
     if "{volunteer}" in pattern and volunteer is not None:
         pattern = pattern.replace("{volunteer}", Signer(volunteer).slug)
@@ -473,12 +473,12 @@ def _sheet_path(pattern: str, day: dt.date, volunteer: str | None) -> Path:
 def _rota_of(loaded: Any, rota_file: Path | None, log_path: str | None) -> dict[str, list[Any]]:
     """Each volunteer's slots, from --rota FILE or the rota saved in the log; in order of name."""
     if rota_file is not None:
-        from faxcampaign.rota import read_rota_file
+        from faxcampaign.team.rota import read_rota_file
 
         slots = read_rota_file(rota_file)
     else:
-        from faxcampaign.log import location, open_log
-        from faxcampaign.roster import Roster
+        from faxcampaign.log.roster import Roster
+        from faxcampaign.log.store import location, open_log
 
         where = location(log_path, loaded.path)
         with open_log(where, Roster.of(loaded).key, create=False) as log:
@@ -494,7 +494,7 @@ def _rota_of(loaded: Any, rota_file: Path | None, log_path: str | None) -> dict[
 
 
 def _slot(ctx: click.Context, param: click.Parameter, value: str) -> int:
-    from faxcampaign.rota import parse_slot
+    from faxcampaign.team.rota import parse_slot
 
     try:
         return parse_slot(value)
@@ -541,9 +541,9 @@ def rota(campaign: Path, volunteers_file: Path, first: dt.date | None, days: int
     """
     from faxcampaign import clock
     from faxcampaign.files import atomic_write
-    from faxcampaign.rota import EXTENSIONS, FORMATS, make_rota
-    from faxcampaign.schedule import plan as make_plan
-    from faxcampaign.team import read_volunteers
+    from faxcampaign.schedule.plan import plan as make_plan
+    from faxcampaign.team.rota import EXTENSIONS, FORMATS, make_rota
+    from faxcampaign.team.volunteers import read_volunteers
 
     if pattern is not None and ("{volunteer}" not in pattern or
                                 "{" in pattern.replace("{volunteer}", "") or "}" in pattern.replace("{volunteer}", "")):
@@ -575,9 +575,9 @@ def rota(campaign: Path, volunteers_file: Path, first: dt.date | None, days: int
 
 
 def _save_rota(campaign: Path, log_path: str | None, result: Any, now: dt.datetime) -> None:
-    from faxcampaign.log import public
-    from faxcampaign.roster import open_campaign_log, writable
-    from faxcampaign.rota import saved_slots
+    from faxcampaign.log.roster import open_campaign_log, writable
+    from faxcampaign.log.store import public
+    from faxcampaign.team.rota import saved_slots
 
     log, roster = open_campaign_log(campaign, log_path)
     with writable(log, roster, campaign) as kept:
@@ -625,10 +625,10 @@ def log_command(campaign: Path, recipient: str | None, outcome: str | None, numb
       faxcampaign log campaign.yaml --void 17 --note "logged for the wrong office"
     """
     from faxcampaign import clock
-    from faxcampaign.log import Attempt
+    from faxcampaign.log.recording import find_number, find_office, normal_outcome, read_import
+    from faxcampaign.log.roster import open_campaign_log, writable
+    from faxcampaign.log.store import Attempt
     from faxcampaign.outcomes import OUTCOMES
-    from faxcampaign.recording import find_number, find_office, normal_outcome, read_import
-    from faxcampaign.roster import open_campaign_log, writable
 
     modes = sum(x is not None for x in (recipient, void_id, import_file))
     if modes != 1:
@@ -686,9 +686,9 @@ def status(campaign: Path, zone: str, now_text: str | None, fmt: str, log_path: 
       faxcampaign status campaign.yaml --tz Europe/London
       faxcampaign status campaign.yaml --format json
     """
-    from faxcampaign.progress import coverage
-    from faxcampaign.report import STATUS_FORMATS
-    from faxcampaign.roster import open_campaign_log
+    from faxcampaign.log.progress import coverage
+    from faxcampaign.log.roster import open_campaign_log
+    from faxcampaign.outputs.status import STATUS_FORMATS
 
     now = _now(now_text, zone)
     log, roster = open_campaign_log(campaign, log_path)
@@ -710,8 +710,8 @@ def history(campaign: Path, fmt: str, log_path: str | None) -> None:
       faxcampaign history campaign.yaml > outcomes.csv
       faxcampaign history campaign.yaml --format json
     """
-    from faxcampaign.report import HISTORY_FORMATS
-    from faxcampaign.roster import open_campaign_log
+    from faxcampaign.log.roster import open_campaign_log
+    from faxcampaign.outputs.status import HISTORY_FORMATS
 
     log, _ = open_campaign_log(campaign, log_path)
     with log:
@@ -746,10 +746,10 @@ def _backend(via: str, loaded: Any) -> Any:
 def _send_run(campaign: Path, via: str, one: Any, many: Any, only: tuple[str, ...], days: int, rules: Any,
               allow_invalid: bool, dry_run: bool, now: dt.datetime, zone: str, log_path: str | None,
               loaded: Any) -> None:
-    from faxcampaign.letters import default_signer
-    from faxcampaign.log import location, open_log
-    from faxcampaign.render import Options, documents
-    from faxcampaign.roster import Roster
+    from faxcampaign.letters.render import Options, documents
+    from faxcampaign.letters.template import default_signer
+    from faxcampaign.log.roster import Roster
+    from faxcampaign.log.store import location, open_log
     from faxcampaign.send.run import describe, send
 
     backend = _backend(via, loaded)
@@ -843,8 +843,8 @@ def sync(campaign: Path, via: str, signer: str | None, organisation: str | None,
       faxcampaign sync campaign.yaml --via hylafax://localhost
     """
     from faxcampaign import clock
-    from faxcampaign.log import location, open_log
-    from faxcampaign.roster import Roster
+    from faxcampaign.log.roster import Roster
+    from faxcampaign.log.store import location, open_log
     from faxcampaign.send.policy import Rules
     from faxcampaign.send.run import sync as sync_jobs
 
@@ -877,8 +877,8 @@ def cancel_command(campaign: Path, via: str, only: tuple[str, ...], log_path: st
       faxcampaign cancel campaign.yaml --via hylafax://localhost --recipient president
     """
     from faxcampaign import clock
-    from faxcampaign.log import location, open_log
-    from faxcampaign.roster import Roster
+    from faxcampaign.log.roster import Roster
+    from faxcampaign.log.store import location, open_log
     from faxcampaign.send.run import cancel
 
     loaded = _load_with(campaign, only)
@@ -904,8 +904,8 @@ def log_copy(campaign: Path, source: str, target: str) -> None:
       faxcampaign log-copy campaign.yaml campaign.log.sqlite postgresql://ann@db.example.org/campaigns
       faxcampaign log-copy campaign.yaml postgresql:///campaigns backup.sqlite
     """
-    from faxcampaign.log import LogError, copy_log, has_password, open_log, public
-    from faxcampaign.roster import Roster
+    from faxcampaign.log.roster import Roster
+    from faxcampaign.log.store import LogError, copy_log, has_password, open_log, public
 
     for place in (source, target):
         if has_password(place):
@@ -929,7 +929,7 @@ def schema() -> None:
     Example:
       faxcampaign schema > campaign.schema.json
     """
-    from faxcampaign.campaignfile import schema as campaign_schema
+    from faxcampaign.campaign.schema import schema as campaign_schema
 
     click.echo(json.dumps(campaign_schema(), indent=2, ensure_ascii=False))
 
@@ -948,7 +948,7 @@ def init(directory: Path, force: bool, language: str) -> None:
       faxcampaign init --language ru my-campaign
       faxcampaign check my-campaign/campaign.yaml
     """
-    from faxcampaign.starter import write_starter
+    from faxcampaign.campaign.starter import write_starter
 
     for path in write_starter(directory, force, language):
         click.echo(f"wrote {path}")

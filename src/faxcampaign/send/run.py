@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from faxcampaign import clock
-from faxcampaign.campaign import Campaign, Office
-from faxcampaign.letters import Signer
-from faxcampaign.log import Attempt, Job, Log, from_utc_text
-from faxcampaign.progress import Progress
+from faxcampaign.campaign.model import Campaign, Office
+from faxcampaign.letters.template import Signer
+from faxcampaign.log.progress import Progress
+from faxcampaign.log.store import Attempt, Job, Log, from_utc_text
 from faxcampaign.send.base import Backend, FaxJob, Result, SendError
 from faxcampaign.send.policy import Decision, OfficeState, Rules, decide
 
@@ -52,7 +52,7 @@ def tag(campaign: Campaign, office_id: str, signer: Signer) -> str:
 def dialable(office: Office, progress: Progress | None, allow_invalid: bool) -> tuple[list[str], str | None]:
     """The office's numbers that may be dialled, best first (fewest failures in a row), and a warning
     for each kind left out."""
-    from faxcampaign.numbers import is_valid_today
+    from faxcampaign.campaign.numbers import is_valid_today
 
     known = progress.office(office.id) if progress else None
     health = {n.e164: n for n in known.numbers.values()} if known else {}
@@ -73,7 +73,7 @@ def office_states(campaign: Campaign, log: Log, progress: Progress | None, signe
                   offices: Sequence[Office], now: dt.datetime, days: int, backend: str,
                   allow_invalid: bool) -> tuple[list[OfficeState], dict[str, str]]:
     """What the policy needs of each office, from the scheduler and the log; and warnings per office."""
-    from faxcampaign.schedule import plan
+    from faxcampaign.schedule.plan import plan
 
     result = plan(campaign, clock.local_date(now, "UTC") - dt.timedelta(days=1), days + 2, "UTC", now,
                   [o.id for o in offices])
@@ -217,7 +217,7 @@ def cancel(backend: Backend, log: Log, only: Sequence[str], now: dt.datetime) ->
 
 
 def _when(instant: dt.datetime, office_zone: str, zone: str) -> str:
-    from faxcampaign.formats import offset_text
+    from faxcampaign.outputs.text import offset_text
 
     theirs, yours = clock.convert(instant, office_zone), clock.convert(instant, zone)
     return f"{theirs:%a %d %b %H:%M} {offset_text(theirs)} ({yours:%a %H:%M} yours)"

@@ -12,12 +12,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from faxcampaign import clock
-from faxcampaign.formats import ics_fold, ics_line, offset_text, span_text, spreadsheet_safe, vtimezones, written_as_utc
-from faxcampaign.numbers import dial
-from faxcampaign.schedule import ClosedDay, OfficePlan, Plan, Viewed
+from faxcampaign.campaign.numbers import dial
+from faxcampaign.outputs.text import (
+    ics_fold,
+    ics_line,
+    offset_text,
+    span_text,
+    spreadsheet_safe,
+    vtimezones,
+    written_as_utc,
+)
+from faxcampaign.schedule.plan import ClosedDay, OfficePlan, Plan, Viewed
 
 if TYPE_CHECKING:
-    from faxcampaign.progress import Progress
+    from faxcampaign.log.progress import Progress
 
 WIDTH = 80
 
@@ -45,7 +53,7 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
     message = notice(plan)
     if message:
         return "\n".join([*out, "", message]) + "\n"
-    from faxcampaign.schedule import never_open
+    from faxcampaign.schedule.plan import never_open
 
     idle = [p.office for p in plan.offices if not p.days.spans and not p.days.closed]
     never = never_open(plan.campaign, idle, plan.first) if idle else []
@@ -211,7 +219,7 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
     (formats.py); the text an office's (or a calendar's) events share is made once, so that a plan of
     200,000 windows takes seconds, not minutes. The bytes are those icalendar would write for the same
     events (tested)."""
-    from faxcampaign import letters
+    from faxcampaign.letters import template as letters
 
     slots = plan.slots()
     zones = {p.office.timezone for p, _, _ in slots}

@@ -35,9 +35,9 @@ from typing import NamedTuple
 
 from faxcampaign import clock
 from faxcampaign.errors import FaxCampaignError
-from faxcampaign.log import RotaSlot
-from faxcampaign.schedule import Plan
-from faxcampaign.team import Volunteer
+from faxcampaign.log.store import RotaSlot
+from faxcampaign.schedule.plan import Plan
+from faxcampaign.team.volunteers import Volunteer
 
 HOUR = 3600.0
 
@@ -153,7 +153,7 @@ def _availability(volunteers: Sequence[Volunteer], plan: Plan, starts: list[floa
 
 def _takes(volunteers: Sequence[Volunteer], plan: Plan) -> list[frozenset[int] | None]:
     """For each volunteer, the offices (indices) they take; None: any."""
-    from faxcampaign.language import primary
+    from faxcampaign.campaign.language import primary
 
     ids = {p.office.id: i for i, p in enumerate(plan.offices)}
     found: list[frozenset[int] | None] = []
@@ -260,7 +260,7 @@ def make_rota(plan: Plan, volunteers: Sequence[Volunteer], minutes: int, reached
 
 def _dial(rota: Rota, slot: Slot) -> tuple[str, str]:
     """(the office's first number as the slot's volunteer dials it, the same in E.164)."""
-    from faxcampaign.numbers import dial
+    from faxcampaign.campaign.numbers import dial
 
     e164 = rota.plan.offices[slot.office].office.fax[0]
     country = rota.volunteers[slot.volunteer].country if slot.volunteer is not None else None
@@ -272,7 +272,7 @@ def _chosen(rota: Rota, only: int | None) -> list[int]:
 
 
 def as_table(rota: Rota, only: int | None = None) -> str:
-    from faxcampaign.formats import span_text
+    from faxcampaign.outputs.text import span_text
 
     plan = rota.plan
     out = [f"Rota: {plan.campaign.data.title}, {plan.first:%a %d %b %Y} + {plan.days} day(s), "
@@ -379,7 +379,7 @@ def as_csv(rota: Rota, only: int | None = None) -> str:
     import csv
     import io
 
-    from faxcampaign.formats import spreadsheet_safe
+    from faxcampaign.outputs.text import spreadsheet_safe
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -406,9 +406,9 @@ def as_ics(rota: Rota, only: int | None = None) -> str:
     what to say, an alarm five minutes before, and a UID that stays the same for the same call."""
     import icalendar
 
-    from faxcampaign import letters
-    from faxcampaign.formats import add_timezones
-    from faxcampaign.output import one_line
+    from faxcampaign.letters import template as letters
+    from faxcampaign.outputs.plan import one_line
+    from faxcampaign.outputs.text import add_timezones
 
     plan = rota.plan
     calendar = icalendar.Calendar()

@@ -24,7 +24,7 @@ _RUSSIAN = [
 
 
 def starter_files(language: str = "en") -> dict[str, str]:
-    from faxcampaign.campaignfile import schema
+    from faxcampaign.campaign.schema import schema
 
     folder = resources.files("faxcampaign") / "templates" / "starter"
     campaign = (folder / "campaign.yaml").read_text(encoding="utf-8")

@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Sequence
 
 from faxcampaign import clock
-from faxcampaign.log import RotaSlot, Summary, from_utc_text, utc_text
+from faxcampaign.log.roster import Roster
+from faxcampaign.log.store import RotaSlot, Summary, from_utc_text, utc_text
 from faxcampaign.outcomes import DEAD_LINE, DELIVERED, GOT_THROUGH, NOT_COUNTED
-from faxcampaign.roster import Roster
 
 
 @dataclasses.dataclass

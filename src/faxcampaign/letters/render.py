@@ -12,15 +12,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from faxcampaign.campaign import Campaign, load
+from faxcampaign.campaign.loader import load
+from faxcampaign.campaign.model import Campaign
 from faxcampaign.errors import FaxCampaignError, OutputError
 from faxcampaign.files import atomic_write
-from faxcampaign.letters import Letter, LetterTemplate, Signer, build_letter, default_signer
+from faxcampaign.letters.template import Letter, LetterTemplate, Signer, build_letter, default_signer
 
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from faxcampaign.fax import Conversion
+    from faxcampaign.letters.fax import Conversion
 
 SIGNER_COLUMNS = ("name", "organisation", "address", "email")
 MAX_SIGNER_FIELD = 500
@@ -34,7 +35,7 @@ class SignersError(FaxCampaignError):
 
 def unprintable(signer: Signer) -> str | None:
     """Why the letter font cannot print this signer, naming the characters; None when it can."""
-    from faxcampaign.pdf import missing_glyphs
+    from faxcampaign.letters.pdf import missing_glyphs
 
     text = "\n".join(x for x in (signer.name, signer.organisation, *signer.address, signer.email, signer.phone) if x)
     missing = missing_glyphs(text)
@@ -143,12 +144,12 @@ class _Worker:
 
     def document(self, task: Task) -> tuple[Letter, bytes]:
         """The letter and its file's bytes (PDF, or fax TIFF)."""
-        from faxcampaign import pdf
+        from faxcampaign.letters import pdf
 
         letter = self.letter(task)
         data = pdf.render([letter], self.options.paper, fax=self.options.fmt == "tiff")
         if self.options.fmt == "tiff":
-            from faxcampaign.fax import pdf_to_tiff
+            from faxcampaign.letters.fax import pdf_to_tiff
 
             data = pdf_to_tiff(data, self.options.paper)
         return letter, data
@@ -163,7 +164,7 @@ class _Worker:
         TIFFs of a batch come from one Ghostscript process, which converts one batch while this
         process renders the next.
         """
-        from faxcampaign import pdf
+        from faxcampaign.letters import pdf
 
         pending: tuple[Sequence[Task], list[Letter], list[bytes] | Conversion] | None = None
         try:
@@ -173,7 +174,7 @@ class _Worker:
                         for letter in letters]
                 files: list[bytes] | Conversion = pdfs
                 if self.options.fmt == "tiff":
-                    from faxcampaign.fax import Conversion
+                    from faxcampaign.letters.fax import Conversion
 
                     files = Conversion(pdfs, self.options.paper)
                 if pending:
@@ -220,7 +221,8 @@ def _init_worker(campaign_path: Path, options: Options, parent: int) -> None:
     global _WORKER
     _die_with(parent)
     if _WORKER is None:  # started afresh (not forked): load the campaign again
-        from faxcampaign import collect_less, pdf
+        from faxcampaign import collect_less
+        from faxcampaign.letters import pdf
 
         collect_less()
         pdf.use_fonts(options.fonts)
@@ -237,7 +239,7 @@ def _pool(worker: _Worker, jobs: int) -> concurrent.futures.ProcessPoolExecutor:
     initargs = (worker.campaign.path, worker.options, os.getpid())
     if "fork" not in multiprocessing.get_all_start_methods():
         return concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=initargs)
-    from faxcampaign import pdf
+    from faxcampaign.letters import pdf
 
     pdf.prepare(worker.options.fonts)
     _WORKER = worker
@@ -279,11 +281,11 @@ def render_all(
     truncated file under a final name.
     """
     if options.fmt == "tiff":
-        from faxcampaign.fax import ghostscript
+        from faxcampaign.letters.fax import ghostscript
 
         ghostscript()
     if options.fonts:
-        from faxcampaign import pdf
+        from faxcampaign.letters import pdf
 
         try:
             pdf.use_fonts(options.fonts)
@@ -328,11 +330,11 @@ def render_all(
                 progress(len(done))
     written = [t.target for t in tasks]
     if combine and letters:
-        from faxcampaign import pdf
+        from faxcampaign.letters import pdf
 
         data = pdf.render(letters, options.paper, fax=options.fmt == "tiff")
         if options.fmt == "tiff":
-            from faxcampaign.fax import pdf_to_tiff
+            from faxcampaign.letters.fax import pdf_to_tiff
 
             data = pdf_to_tiff(data, options.paper)
         atomic_write(combined, data)

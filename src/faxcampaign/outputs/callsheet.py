@@ -17,14 +17,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from faxcampaign import clock
-from faxcampaign.campaign import Campaign, Office
-from faxcampaign.formats import offset_text, span_text, spreadsheet_safe
-from faxcampaign.letters import default_signer, render_call_script
-from faxcampaign.log import RotaSlot
-from faxcampaign.numbers import dial
+from faxcampaign.campaign.model import Campaign, Office
+from faxcampaign.campaign.numbers import dial
+from faxcampaign.letters.template import default_signer, render_call_script
+from faxcampaign.log.progress import Progress
+from faxcampaign.log.store import RotaSlot
 from faxcampaign.outcomes import OUTCOMES
-from faxcampaign.progress import Progress
-from faxcampaign.schedule import Window, plan
+from faxcampaign.outputs.text import offset_text, span_text, spreadsheet_safe
+from faxcampaign.schedule.plan import Window, plan
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _letter_path(folder: Path | None, recipient_id: str, signer: str | None = No
     if folder is None:
         return None
     if signer:
-        from faxcampaign.letters import Signer
+        from faxcampaign.letters.template import Signer
 
         folder = folder / Signer(signer).slug
     for suffix in ("pdf", "tif"):
@@ -139,7 +139,7 @@ def _numbers(office: Office, dial_from: str | None, progress: Progress | None) -
 
 
 def _logged(office: Office, zone: str, progress: Progress | None) -> str | None:
-    from faxcampaign.report import last_outcome_text
+    from faxcampaign.outputs.status import last_outcome_text
 
     known = progress.office(office.id) if progress else None
     if known is None:
@@ -382,7 +382,7 @@ def html(sheet: Sheet) -> str:
 
 
 def pdf(sheet: Sheet) -> bytes:
-    from faxcampaign import pdf as pdf_module
+    from faxcampaign.letters import pdf as pdf_module
 
     return pdf_module.render_callsheet(sheet)
 

@@ -1,4 +1,4 @@
-"""A loaded campaign: its values, its offices with the defaults applied, and its warnings; and `load`.
+"""A loaded campaign: its values, its offices with the defaults applied, and its warnings.
 
 Validating a campaign file (campaignfile.py) imports pydantic, PyYAML and phonenumbers and checks every
 value: most of a small command's time. Once a file has loaded cleanly, the result is kept in the cache
@@ -13,32 +13,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
+from faxcampaign.campaign.paths import Path_, format_path
 from faxcampaign.errors import Finding
 
 if TYPE_CHECKING:
-    from faxcampaign.hours import OpeningHours
-    from faxcampaign.yamldoc import Marks
+    from faxcampaign.campaign.hours import OpeningHours
+    from faxcampaign.campaign.yamldoc import Marks
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 MAX_BYTES = 50_000_000
-
-Path_ = tuple[Union[str, int], ...]
-
-
-def format_path(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
 
 class Record:
     """The validated values of one part of the campaign file (the campaign, a recipient, a phrase...), read
@@ -106,7 +95,7 @@ class Campaign:
     def where(self, path: Path_) -> tuple[int, int]:
         """The line and column of the value at ``path`` (a YAML path); (0, 0) if the file no longer reads."""
         if self.marks is None and "marks" not in self.cache:
-            from faxcampaign.yamldoc import read_marks
+            from faxcampaign.campaign.yamldoc import read_marks
 
             self.marks = self.cache["marks"] = read_marks(self.path)
         return self.marks.at(path) if self.marks else (0, 0)
@@ -144,67 +133,3 @@ class Campaign:
 
     def context_for(self, office: Office) -> dict[str, Any]:
         return {**self.data.context, **office.recipient.context}
-
-
-def load(path: str | Path, describe_numbers: bool = False) -> Campaign:
-    """Load and validate a campaign file; raise `CampaignError` with every finding if it has errors.
-
-    ``describe_numbers`` names the place in a suggested fix for an outdated number (what `check` shows);
-    it costs loading phonenumbers' geocoder, so other commands leave it off. Such a load, the full check,
-    never comes from the cache.
-    """
-    path = Path(path)
-    key = None if describe_numbers else _key(path)
-    if key is not None:
-        found = _cached(path, key)
-        if found is not None:
-            return found
-    from faxcampaign.campaignfile import read
-
-    campaign = read(path, describe_numbers)
-    if key is not None:
-        from faxcampaign import cache
-
-        cache.write("campaigns", key, (campaign.data, campaign.offices, campaign.findings))
-    return campaign
-
-
-# The libraries whose judgement a loaded campaign holds: the validator, the YAML reader, the numbering
-# plans, the time zones and the language tags.
-_JUDGES = ("pydantic", "pydantic_core", "yaml", "phonenumbers", "pytz", "babel")
-
-
-def _key(path: Path) -> str | None:
-    from faxcampaign import cache
-
-    if cache.folder() is None:
-        return None
-    try:
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
-            return None
-        content = path.read_bytes()
-    except OSError:
-        return None
-    digest = hashlib.sha256(sys.version.encode())
-    for stamp in (cache.own_stamp(), *(cache.stamp(name) for name in _JUDGES)):
-        digest.update(stamp.encode() + b"\0")
-    digest.update(content)
-    return digest.hexdigest()
-
-
-def _cached(path: Path, key: str) -> Campaign | None:
-    from faxcampaign import cache
-    from faxcampaign.files import is_inside
-
-    entry = cache.read("campaigns", key)
-    try:
-        data, offices, findings = entry
-        campaign = Campaign(path, data, offices, [dataclasses.replace(f, file=str(path)) for f in findings])
-        folder = path.parent
-        for name in campaign.templates.values():  # still where the full load found them?
-            letter = folder / name
-            if not (is_inside(letter, folder) and letter.is_file()):
-                return None
-    except (TypeError, ValueError, AttributeError, OSError):
-        return None
-    return campaign

@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from faxcampaign.campaign import Campaign, Office, load
+from faxcampaign.campaign.loader import load
+from faxcampaign.campaign.model import Campaign, Office
 from faxcampaign.errors import CampaignError, Finding, TemplateError
 
 
@@ -39,7 +40,7 @@ def _once(findings: list[Finding]) -> list[Finding]:
 
 def check(path: str | Path, today: dt.date) -> list[Finding]:
     """Every finding about a campaign: the file's, then each letter's and call script's."""
-    from faxcampaign import letters
+    from faxcampaign.letters import template as letters
 
     try:
         campaign = load(path, describe_numbers=True)
@@ -51,10 +52,10 @@ def check(path: str | Path, today: dt.date) -> list[Finding]:
         template = letters.LetterTemplate(campaign)
     except TemplateError as e:
         return findings + [_template_finding(e, str(path))]
-    from faxcampaign.pdf import missing_glyphs
+    from faxcampaign.letters.pdf import missing_glyphs
 
     findings += _holiday_data(campaign)
-    from faxcampaign.schedule import never_open
+    from faxcampaign.schedule.plan import never_open
 
     for office in never_open(campaign, campaign.offices, today):
         findings.append(campaign.finding("warning", ("recipients", office.index),

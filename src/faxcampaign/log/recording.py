@@ -11,9 +11,9 @@ from pathlib import Path
 
 from faxcampaign import clock
 from faxcampaign.errors import FaxCampaignError, Finding, FindingsError
-from faxcampaign.log import Attempt, row_key
+from faxcampaign.log.roster import Roster, RosterOffice, match_number
+from faxcampaign.log.store import Attempt, row_key
 from faxcampaign.outcomes import OUTCOMES
-from faxcampaign.roster import Roster, RosterOffice, match_number
 
 MAX_IMPORT_BYTES = 20_000_000
 MAX_FIELD = 10_000

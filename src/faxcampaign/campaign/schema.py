@@ -23,10 +23,11 @@ from pydantic import (
 )
 
 from faxcampaign import clock
-from faxcampaign.campaign import FIRST_YEAR, LAST_YEAR, MAX_BYTES, SLUG, Campaign, Office, Path_, Record
+from faxcampaign.campaign.hours import HoursError, OpeningHours, parse_hours
+from faxcampaign.campaign.model import FIRST_YEAR, LAST_YEAR, MAX_BYTES, SLUG, Campaign, Office, Record
+from faxcampaign.campaign.paths import Path_
+from faxcampaign.campaign.yamldoc import Document
 from faxcampaign.errors import CampaignError
-from faxcampaign.hours import HoursError, OpeningHours, parse_hours
-from faxcampaign.yamldoc import Document
 
 
 def _slug(value: str) -> str:
@@ -64,7 +65,7 @@ def _zone_hint(value: str) -> str:
 
 
 def _country(value: str) -> str:
-    from faxcampaign.numbers import is_region
+    from faxcampaign.campaign.numbers import is_region
 
     if not is_region(value):
         raise ValueError(f"not an ISO 3166 country code: {value!r} (e.g. 'KZ', 'GB')")
@@ -99,7 +100,7 @@ def _listify(value: Any) -> Any:
 
 
 def _language(value: str) -> str:
-    from faxcampaign.language import LanguageError, normalise
+    from faxcampaign.campaign.language import LanguageError, normalise
 
     try:
         return normalise(value)
@@ -330,7 +331,7 @@ class _Loader(Document):
 
     def check_open_days(self, entries: list[Record], base: Path_) -> None:
         """An `open` entry whose own hours say nothing about its weekday would open nothing."""
-        from faxcampaign.hours import DAY_NAMES
+        from faxcampaign.campaign.hours import DAY_NAMES
 
         for j, entry in enumerate(entries):
             if entry.hours and not entry.hours.spans(entry.date.weekday()):
@@ -341,7 +342,7 @@ class _Loader(Document):
     def check_language(self, model: Record, templates: Mapping[str, str], r: Record, language: str,
                        bilingual: bool, here: Path_) -> None:
         """Warn where a recipient's letter will not be in its language, or will print English labels."""
-        from faxcampaign.language import has_words, primary
+        from faxcampaign.campaign.language import has_words, primary
 
         place: Path_ = here + ("language",) if r.language else \
             ("defaults", "language") if model.defaults.language else ("language",)
@@ -364,7 +365,7 @@ class _Loader(Document):
         if model.language not in model.letter:
             self.add("error", ("letter",), f"no template in the campaign's language {model.language!r} (the "
                      f"original of every letter); give 'letter: {{{model.language}: ...}}' or set 'language'")
-        from faxcampaign.language import KEYS
+        from faxcampaign.campaign.language import KEYS
 
         for language, table in model.words.items():
             for key in table:
@@ -404,7 +405,7 @@ class _Loader(Document):
             self.add("error", ("deadline",), f"the deadline {model.deadline} is before starts {model.starts}")
         self.check_letters(model)
         templates = {model.language: model.letter} if isinstance(model.letter, str) else model.letter
-        from faxcampaign.numbers import NumberError, parse_number
+        from faxcampaign.campaign.numbers import NumberError, parse_number
 
         defaults = model.defaults
         offices: list[Office] = []

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from faxcampaign import clock
-from faxcampaign.formats import offset_text, spreadsheet_safe
-from faxcampaign.log import Entry, utc_text
+from faxcampaign.log.progress import OfficeProgress, Progress
+from faxcampaign.log.store import Entry, utc_text
 from faxcampaign.outcomes import OUTCOMES
-from faxcampaign.progress import OfficeProgress, Progress
+from faxcampaign.outputs.text import offset_text, spreadsheet_safe
 
 
 def _moment(instant: dt.datetime, office_zone: str, viewer_zone: str) -> dict[str, str]:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from faxcampaign import __version__
 
 if TYPE_CHECKING:
-    from faxcampaign.campaign import Campaign
-    from faxcampaign.log import Log
+    from faxcampaign.campaign.model import Campaign
+    from faxcampaign.log.store import Log
 
 MAX_CAMPAIGN_BYTES = 50_000_000
 
@@ -86,7 +86,7 @@ def load_roster(path: Path, log: Log) -> Roster:
         cached = log.cached_roster(key)
         if cached is not None:
             return Roster.from_json(cached)
-    from faxcampaign.campaign import load
+    from faxcampaign.campaign.loader import load
 
     roster = Roster.of(load(path))
     if key is not None and log.exists:
@@ -98,7 +98,7 @@ def open_campaign_log(campaign_path: Path, log_option: str | None) -> tuple[Log,
     """The campaign's log (from --log, $FAXCAMPAIGN_LOG or beside the file) and the campaign's roster.
 
     A missing log is not created here (it reads as empty): see `writable`."""
-    from faxcampaign.log import location, open_log
+    from faxcampaign.log.store import location, open_log
 
     log = open_log(location(log_option, campaign_path), "", create=False)
     try:
@@ -114,7 +114,7 @@ def writable(log: Log, roster: Roster, campaign_path: Path) -> Log:
     """``log``, created now if it did not exist yet (with the roster cached in it)."""
     if log.exists:
         return log
-    from faxcampaign.log import open_log
+    from faxcampaign.log.store import open_log
 
     created = open_log(log.where, roster.key, create=True)
     key = digest(campaign_path)

@@ -21,9 +21,9 @@ from typing import Any
 
 import jinja2
 
-from faxcampaign import sandbox
-from faxcampaign.campaign import Campaign, Office
+from faxcampaign.campaign.model import Campaign, Office
 from faxcampaign.errors import TemplateError
+from faxcampaign.letters import sandbox
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#+\-.!|~()&{}])")
 
@@ -44,7 +44,7 @@ def _environment(campaign: Campaign, folder: Path, markdown: bool) -> jinja2.Env
 def _format_date(context: Any, value: Any, style: str = "long") -> str:
     """``{{ campaign.deadline | format_date }}``: a date in the letter's language (``language``);
     style short, medium, long (the default), full, or a CLDR pattern such as "d MMMM y"."""
-    from faxcampaign import language
+    from faxcampaign.campaign import language
 
     if not isinstance(value, dt.date):
         raise TypeError(f"format_date needs a date, not {type(value).__name__}")
@@ -58,7 +58,7 @@ def _format_date(context: Any, value: Any, style: str = "long") -> str:
 def _format_number(context: Any, value: Any) -> str:
     """``{{ context.detained | format_number }}``: a number in the letter's language ("1 250" in Russian,
     "1,250" in English)."""
-    from faxcampaign import language
+    from faxcampaign.campaign import language
 
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"format_number needs a number, not {type(value).__name__}")
@@ -120,7 +120,7 @@ class Signer:
     @property
     def slug(self) -> str:
         """A folder name from the signer's name: Latin letters as they are, Cyrillic transliterated."""
-        from faxcampaign.campaign import SLUG
+        from faxcampaign.campaign.model import SLUG
 
         latin = "".join(_TRANSLIT.get(c, c) for c in self.name.lower())
         ascii_name = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
@@ -456,7 +456,7 @@ class Letter:
 
 def word(letter: Letter, key: str) -> str:
     """One of the letter's fixed words (English when it has none of its own)."""
-    from faxcampaign.language import WORDS
+    from faxcampaign.campaign.language import WORDS
 
     return (letter.words or WORDS["en"])[key]
 
@@ -476,8 +476,8 @@ def build_letter(campaign: Campaign, template: LetterTemplate, office: Office, s
 
 def _letter_in(campaign: Campaign, template: LetterTemplate, office: Office, signer: Signer, today: dt.date,
                cover: bool, language: str) -> Letter:
-    from faxcampaign import language as languages
-    from faxcampaign.numbers import dial
+    from faxcampaign.campaign import language as languages
+    from faxcampaign.campaign.numbers import dial
 
     words = languages.words(language, campaign.data.words,
                             campaign.data.closing if language == campaign.data.language else None)

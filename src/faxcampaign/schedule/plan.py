@@ -29,9 +29,10 @@ import operator
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from faxcampaign import calendars, clock
-from faxcampaign.campaign import Campaign, Office
-from faxcampaign.hours import Span as Minutes
+from faxcampaign import clock
+from faxcampaign.campaign.hours import Span as Minutes
+from faxcampaign.campaign.model import Campaign, Office
+from faxcampaign.schedule import calendars
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from faxcampaign import clock
+from faxcampaign.campaign.hours import HoursError, OpeningHours, parse_hours
 from faxcampaign.errors import FaxCampaignError
-from faxcampaign.hours import HoursError, OpeningHours, parse_hours
 
 COLUMNS = ("name", "email", "timezone", "country", "available", "offices", "languages", "cap")
 REQUIRED = ("name", "timezone", "available")
@@ -55,7 +55,7 @@ class Volunteer:
 
     @property
     def slug(self) -> str:
-        from faxcampaign.letters import Signer
+        from faxcampaign.letters.template import Signer
 
         return Signer(self.name).slug
 
@@ -137,7 +137,7 @@ def read_volunteers(path: Path, office_ids: Sequence[str] = ()) -> list[Voluntee
                 raise fail("timezone", f"{zone!r} is not an IANA time zone (e.g. Europe/London)")
             country = cells.get("country", "").upper() or None
             if country is not None:
-                from faxcampaign.numbers import is_region
+                from faxcampaign.campaign.numbers import is_region
 
                 if not is_region(country):
                     raise fail("country", f"{country!r} is not an ISO country code (e.g. GB)")
@@ -156,7 +156,7 @@ def read_volunteers(path: Path, office_ids: Sequence[str] = ()) -> list[Voluntee
                 raise fail("offices", f"no recipient {strangers[0]!r} in the campaign")
             languages = set()
             for tag in cells.get("languages", "").replace(",", " ").replace(";", " ").split():
-                from faxcampaign.language import LanguageError, normalise
+                from faxcampaign.campaign.language import LanguageError, normalise
 
                 try:
                     languages.add(normalise(tag))

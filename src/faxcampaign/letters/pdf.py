@@ -16,12 +16,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from faxcampaign.letters import Block, Letter, ListBlock, Run, word
+from faxcampaign.letters.template import Block, Letter, ListBlock, Run, word
 
 if TYPE_CHECKING:
-    from faxcampaign.callsheet import Sheet
+    from faxcampaign.outputs.callsheet import Sheet
 
-FONT_DIR = Path(__file__).parent / "fonts"
+FONT_DIR = Path(__file__).parent.parent / "fonts"
 FAMILY = "DejaVuSerif"
 FACES = {
     "DejaVuSerif": "DejaVuSerif.ttf",
@@ -437,7 +437,7 @@ def _bidirectional() -> type:
 
 def _ltr(letter: Letter, text: str) -> str:
     """Fax numbers and references read left to right even inside a right-to-left letter."""
-    from faxcampaign.language import is_rtl
+    from faxcampaign.campaign.language import is_rtl
 
     return LEFT_TO_RIGHT.format(text) if is_rtl(letter.language) else text
 
@@ -498,7 +498,7 @@ def _styles_for(language: str) -> dict[str, Any]:
     from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
-    from faxcampaign.language import is_rtl
+    from faxcampaign.campaign.language import is_rtl
 
     styles = _styles()
     if not is_rtl(language):
@@ -754,8 +754,8 @@ def render_callsheet(sheet: Sheet) -> bytes:
     """A printable A4 call sheet in the letters' font."""
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from faxcampaign.callsheet import when
     from faxcampaign.outcomes import OUTCOMES
+    from faxcampaign.outputs.callsheet import when
 
     register_fonts()
     styles = _styles()

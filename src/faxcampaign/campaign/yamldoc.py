@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from faxcampaign.campaign import Path_, format_path
+from faxcampaign.campaign.paths import Path_, format_path
 from faxcampaign.errors import Finding
 
 MAX_NODES = 2_000_000  # expanded YAML nodes: stops alias bombs before validation walks them

@@ -1,0 +1,82 @@
+"""`load`: a campaign file to a loaded `Campaign`, from the cache folder while nothing has changed.
+
+Validating a campaign file (schema.py) imports pydantic, PyYAML and phonenumbers and checks every
+value: most of a small command's time. Once a file has loaded cleanly, the result is kept in the cache
+folder (cache.py), keyed by a digest of the file's bytes and of what this faxcampaign and the libraries
+that judged it are, so that while nothing changes the next command reads it back instead. The letter
+templates' places are checked again on every load (files may have moved), and `check` always validates
+in full.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import sys
+from pathlib import Path
+
+from faxcampaign.campaign.model import MAX_BYTES, Campaign
+
+
+def load(path: str | Path, describe_numbers: bool = False) -> Campaign:
+    """Load and validate a campaign file; raise `CampaignError` with every finding if it has errors.
+
+    ``describe_numbers`` names the place in a suggested fix for an outdated number (what `check` shows);
+    it costs loading phonenumbers' geocoder, so other commands leave it off. Such a load, the full check,
+    never comes from the cache.
+    """
+    path = Path(path)
+    key = None if describe_numbers else _key(path)
+    if key is not None:
+        found = _cached(path, key)
+        if found is not None:
+            return found
+    from faxcampaign.campaign.schema import read
+
+    campaign = read(path, describe_numbers)
+    if key is not None:
+        from faxcampaign import cache
+
+        cache.write("campaigns", key, (campaign.data, campaign.offices, campaign.findings))
+    return campaign
+
+
+# The libraries whose judgement a loaded campaign holds: the validator, the YAML reader, the numbering
+# plans, the time zones and the language tags.
+_JUDGES = ("pydantic", "pydantic_core", "yaml", "phonenumbers", "pytz", "babel")
+
+
+def _key(path: Path) -> str | None:
+    from faxcampaign import cache
+
+    if cache.folder() is None:
+        return None
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        content = path.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256(sys.version.encode())
+    for stamp in (cache.own_stamp(), *(cache.stamp(name) for name in _JUDGES)):
+        digest.update(stamp.encode() + b"\0")
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def _cached(path: Path, key: str) -> Campaign | None:
+    from faxcampaign import cache
+    from faxcampaign.files import is_inside
+
+    entry = cache.read("campaigns", key)
+    try:
+        data, offices, findings = entry
+        campaign = Campaign(path, data, offices, [dataclasses.replace(f, file=str(path)) for f in findings])
+        folder = path.parent
+        for name in campaign.templates.values():  # still where the full load found them?
+            letter = folder / name
+            if not (is_inside(letter, folder) and letter.is_file()):
+                return None
+    except (TypeError, ValueError, AttributeError, OSError):
+        return None
+    return campaign
