@@ -47,8 +47,8 @@ def write_signers(path: Path, count: int) -> None:
 def write_floor_letters(campaign_path: Path, signers_path: Path, target: Path) -> int:
     """The same letters' text, a list of plain paragraphs each, for the floor to set in one face."""
     from faxcampaign.campaign.loader import load
-    from faxcampaign.letters.render import read_signers
     from faxcampaign.letters.template import LetterTemplate, ListBlock, build_letter
+    from faxcampaign.team.signers import read_signers
 
     campaign = load(campaign_path)
     template = LetterTemplate(campaign)

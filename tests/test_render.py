@@ -110,12 +110,12 @@ def test_signers_csv_writes_a_folder_per_signer_and_combines(
                                                "organisation, address, email"),
         (b"name\tmail\nAnn\ta@example.org\n", ":1: no 'name' column (is it separated by something other than "
                                                "commas or semicolons?)"),
-        (b"name,email\n" + b"x" * 200_000 + b",a@example.org\n", ":2: a field longer than 500 characters"),
+        (b"name,email\n" + b"x" * 200_000 + b",a@example.org\n", ":2:1: name: longer than 500 characters"),
         ("name\nAnn \U0001F642\n".encode(), ":2: the letter font cannot print '\U0001F642' (U+1F642) in the "
                                           "signer 'Ann \U0001F642'"),
-        (b"name,organisation,address,email\nAnn,,,\ncaf\xe9,,,\n", ":3: not UTF-8 (byte 0xe9)"),
+        (b"name,organisation,address,email\nAnn,,,\ncaf\xe9,,,\n", ":3:4: not UTF-8 (byte 0xe9)"),
         (b"name,organisation,address,email\nAnn,,,\n,,,\n", ":3: the name is empty"),
-        (b"name,organisation,address,email\nAnn Smith,,,\nann smith,,,\n", ":3: 'ann smith' makes the same folder"),
+        (b"name,organisation,address,email\nAnn Smith,,,\nann smith,,,\n", ":3:1: 'ann smith' makes the same folder"),
     ],
 )
 def test_bad_signers_csv(write_campaign: Callable[..., Path], tmp_path: Path, content: bytes, message: str) -> None:

@@ -54,6 +54,15 @@ class FindingsError(FaxCampaignError):
         super().__init__("\n".join(str(f) for f in errors) or "invalid file")
 
 
+class RequestError(FaxCampaignError):
+    """A request that does not fit: ``option`` names the option at fault (the CLI's usage error, exit 2),
+    ``usage`` marks options that do not go together."""
+
+    def __init__(self, message: str, option: str | None = None, usage: bool = False):
+        self.message, self.option, self.usage = message, option, usage
+        super().__init__(message)
+
+
 class CampaignError(FindingsError):
     """The campaign file could not be loaded; ``findings`` says every reason."""
 

@@ -8,18 +8,25 @@ meets reportlab's paragraph markup.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import io
 import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from faxcampaign.letters.template import Block, Letter, ListBlock, Run, word
 
-if TYPE_CHECKING:
-    from faxcampaign.outputs.callsheet import Sheet
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Section:
+    """One part of a printable sheet: a name over labelled lines."""
+
+    name: str
+    cells: Sequence[tuple[str, Sequence[str]]]
+
 
 FONT_DIR = Path(__file__).parent.parent / "fonts"
 FAMILY = "DejaVuSerif"
@@ -750,51 +757,37 @@ def render(letters: Sequence[Letter], paper: str = "a4", fax: bool = False) -> b
     return buffer.getvalue()
 
 
-def render_callsheet(sheet: Sheet) -> bytes:
-    """A printable A4 call sheet in the letters' font."""
+def render_sheet(title: str, lines: Sequence[str], emphasis: str, sections: Sequence[Section],
+                 empty: str, closed: Sequence[str], closed_heading: str = "Closed today") -> bytes:
+    """A printable A4 sheet in the letters' font: a bold title, ``lines`` below it, ``emphasis`` in bold,
+    then each section (a bold name over a table of labelled lines; ``empty`` when there is none), then
+    ``closed`` under ``closed_heading``. Every string is plain text."""
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from faxcampaign.outcomes import OUTCOMES
-    from faxcampaign.outputs.callsheet import when
 
     register_fonts()
     styles = _styles()
     body, block = styles["body"], styles["block"]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=page_size("a4"), leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=MARGIN, bottomMargin=MARGIN, title=f"{sheet.heading()}: {sheet.date}",
+                            topMargin=MARGIN, bottomMargin=MARGIN, title=title,
                             subject="Call sheet", creator="faxcampaign", invariant=1)
     story: list[Any] = [
-        _paragraph(f"<b>{_text(sheet.heading())}</b>", styles["body"]),
-        _lines([sheet.subheading()], body),
-        _paragraph(f"<b>{_text(sheet.deadline_text())}</b>", body),
+        _paragraph(f"<b>{_text(lines[0])}</b>", styles["body"]),
+        _lines(list(lines[1:]), body),
+        _paragraph(f"<b>{_text(emphasis)}</b>", body),
     ]
-    if not sheet.rows:
-        story.append(_lines([sheet.nothing_text()], body))
-    for i, row in enumerate(sheet.rows, 1):
-        name = f"{i}. {row.name}" + (f", {row.title}" if row.title else "")
-        cells = [
-            ["When", _lines([when(s) for s in row.slots], block)],
-            ["Dial", _lines([f"{n.dial}  ({n.e164})" + (f" suspect: {n.suspect}" if n.suspect else "")
-                             for n in row.numbers], block)],
-        ]
-        cells.append(["Manual line", _lines(["Phone first."], block)] if row.manual
-                     else ["Automatic line", _lines(["Just send."], block)])
-        if row.script:
-            cells.append(["Say", _lines([row.script], block)])
-        if row.letter:
-            cells.append(["Letter", _lines([row.letter], block)])
-        if row.logged:
-            cells.append(["Log", _lines([row.logged], block)])
-        cells.append(["", _lines(["   ".join(f"\u25a1 {o}" for o in OUTCOMES)], block)])
-        table = Table([[Paragraph(f"<b>{_text(label)}</b>", block), value] for label, value in cells],
+    if not sections:
+        story.append(_lines([empty], body))
+    for section in sections:
+        table = Table([[Paragraph(f"<b>{_text(label)}</b>", block), _lines(list(value), block)]
+                       for label, value in section.cells],
                       colWidths=[30 * MM, None], hAlign="LEFT", splitInRow=1)
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
-        story.append(KeepTogether([Spacer(1, 8), _paragraph(f"<b>{_text(name)}</b>", body), table]))
-    if sheet.closed:
-        story += [Spacer(1, 10), Paragraph("<b>Closed today</b>", body)]
-        story += [_lines([f"{c.name}: {c.reason} ({c.date:%a %d %b} local)" for c in sheet.closed], body)]
+        story.append(KeepTogether([Spacer(1, 8), _paragraph(f"<b>{_text(section.name)}</b>", body), table]))
+    if closed:
+        story += [Spacer(1, 10), Paragraph(f"<b>{_text(closed_heading)}</b>", body)]
+        story += [_lines(list(closed), body)]
     with _own_dates():
         doc.build(story)
     return buffer.getvalue()

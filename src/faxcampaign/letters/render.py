@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import gc
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from faxcampaign.campaign.loader import load
 from faxcampaign.campaign.model import Campaign
-from faxcampaign.errors import FaxCampaignError, OutputError
+from faxcampaign.errors import OutputError
 from faxcampaign.files import atomic_write
 from faxcampaign.letters.template import Letter, LetterTemplate, Signer, build_letter, default_signer
 
@@ -23,83 +22,7 @@ if TYPE_CHECKING:
 
     from faxcampaign.letters.fax import Conversion
 
-SIGNER_COLUMNS = ("name", "organisation", "address", "email")
-MAX_SIGNER_FIELD = 500
-MAX_SIGNERS_BYTES = 20_000_000
 BATCH = 16  # letters a process renders (and Ghostscript converts) at a time
-
-
-class SignersError(FaxCampaignError):
-    """The signers CSV cannot be used."""
-
-
-def unprintable(signer: Signer) -> str | None:
-    """Why the letter font cannot print this signer, naming the characters; None when it can."""
-    from faxcampaign.letters.pdf import missing_glyphs
-
-    text = "\n".join(x for x in (signer.name, signer.organisation, *signer.address, signer.email, signer.phone) if x)
-    missing = missing_glyphs(text)
-    if not missing:
-        return None
-    shown = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:10])
-    return f"the letter font cannot print {shown} in the signer {signer.name!r}"
-
-
-def read_signers(path: Path) -> list[Signer]:
-    """Signers from a UTF-8 CSV with a header: name (required), organisation, address, email (optional).
-
-    Separated by commas or, as European spreadsheets save them, by semicolons. An address of several
-    lines is written with a line break inside the cell (or, in a comma-separated file, with ``;``).
-    """
-    try:
-        if path.stat().st_size > MAX_SIGNERS_BYTES:
-            raise SignersError(f"{path}: larger than {MAX_SIGNERS_BYTES:,} bytes")
-        raw = path.read_bytes()
-    except OSError as e:
-        raise SignersError(f"{path}: cannot read: {e.strerror or e}") from e
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise SignersError(f"{path}:{line}: not UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8") from e
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    csv.field_size_limit(MAX_SIGNERS_BYTES)
-    reader = csv.DictReader(text.splitlines(keepends=True), delimiter=delimiter)
-    signers: list[Signer] = []
-    slugs: dict[str, int] = {}
-    try:
-        header = [h.strip().lower() for h in reader.fieldnames or []]
-        if "name" not in header:
-            hint = " (is it separated by something other than commas or semicolons?)" if len(header) == 1 else ""
-            raise SignersError(f"{path}:1: no 'name' column{hint}; the header names name and, if you like, "
-                               f"{', '.join(SIGNER_COLUMNS[1:])}")
-        reader.fieldnames = header
-        for row in reader:
-            line = reader.line_num
-            cells = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
-            if any(len(v) > MAX_SIGNER_FIELD for v in cells.values()):
-                raise SignersError(f"{path}:{line}: a field longer than {MAX_SIGNER_FIELD} characters")
-            name = " ".join(cells.get("name", "").split())
-            if not name:
-                raise SignersError(f"{path}:{line}: the name is empty")
-            separator = ";" if delimiter == "," else "\n"
-            address = [part.strip() for part in cells.get("address", "").replace("\n", separator).split(separator)]
-            signer = Signer(name, cells.get("organisation") or None, tuple(a for a in address if a),
-                            cells.get("email") or None)
-            problem = unprintable(signer)
-            if problem:
-                raise SignersError(f"{path}:{line}: {problem}")
-            if signer.slug in slugs:
-                raise SignersError(f"{path}:{line}: {name!r} makes the same folder name ({signer.slug}) as line "
-                                   f"{slugs[signer.slug]}")
-            slugs[signer.slug] = line
-            signers.append(signer)
-    except csv.Error as e:
-        raise SignersError(f"{path}:{reader.line_num}: not a readable CSV: {e}") from e
-    if not signers:
-        raise SignersError(f"{path}: no signers below the header")
-    return signers
 
 
 @dataclasses.dataclass(frozen=True)

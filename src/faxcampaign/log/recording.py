@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
-import io
 from pathlib import Path
 
-from faxcampaign import clock
+from faxcampaign import clock, csvfile
 from faxcampaign.errors import FaxCampaignError, Finding, FindingsError
 from faxcampaign.log.roster import Roster, RosterOffice, match_number
 from faxcampaign.log.store import Attempt, row_key
@@ -64,11 +62,6 @@ def _instant(text: str, fallback_offset: dt.datetime | None, zone: str) -> dt.da
     return clock.parse_instant(value.isoformat(), zone)
 
 
-def _sniff(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    return ";" if first.count(";") > first.count(",") else ","
-
-
 def read_import(path: Path, roster: Roster, by: str | None, zone: str) -> list[Attempt]:
     """Every filled-in row of a call sheet CSV as an attempt; a row without an outcome is skipped.
 
@@ -76,71 +69,58 @@ def read_import(path: Path, roster: Roster, by: str | None, zone: str) -> list[A
     returned unless all rows are good."""
     name = str(path)
     try:
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise RecordError(f"{name}: larger than {MAX_IMPORT_BYTES:,} bytes; is this a call sheet CSV?")
-        if not path.is_file():
-            raise RecordError(f"{name}: not a regular file")
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as e:
-        raise RecordError(f"{name}: cannot read: {e.strerror or e}") from e
-    except UnicodeDecodeError as e:
-        raise RecordError(f"{name}: not UTF-8 text (byte {e.start}); save the CSV as UTF-8") from e
-    csv.field_size_limit(MAX_FIELD * 10)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_sniff(text))
+        table = csvfile.read(path, max_bytes=MAX_IMPORT_BYTES, lower=False, what="call sheet CSV")
+    except csvfile.CSVError as e:
+        raise RecordError(str(e)) from e
     findings: list[Finding] = []
     attempts: list[Attempt] = []
 
     def bad(line: int, message: str) -> None:
         findings.append(Finding("error", name, line, 0, "", message))
 
-    try:
-        header = [h.strip() for h in reader.fieldnames or []]
-        reader.fieldnames = header
-        missing = [c for c in ("id", "e164", "outcome") if c not in header]
-        if missing:
-            bad(1, f"no column {', '.join(map(repr, missing))}: import the CSV of `faxcampaign callsheet "
-                   f"--format csv` with its outcome, at, by and note filled in")
-            raise FindingsError(findings)
-        for row in reader:
-            line = reader.line_num
-            cells = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
-            if not cells.get("outcome"):
-                continue
-            if any(len(v) > MAX_FIELD for v in cells.values()):
-                bad(line, f"a field longer than {MAX_FIELD:,} characters")
-                continue
-            outcome = normal_outcome(cells["outcome"])
-            if outcome is None:
-                bad(line, f"unknown outcome {cells['outcome']!r}; one of: {', '.join(OUTCOMES)}")
-                continue
-            try:
-                office = find_office(roster, cells.get("id", ""))
-                number = find_number(office, cells.get("e164") or None)
-                start = _instant(cells["viewer_start"], None, zone) if cells.get("viewer_start") else None
-                at = _instant(cells["at"], start, zone) if cells.get("at") else start
-            except RecordError as e:
-                bad(line, str(e))
-                continue
-            except (ValueError, OverflowError):
-                bad(line, "not a date and time in 'at' or 'viewer_start' (write e.g. 2003-01-06T09:40+06:00)")
-                continue
-            if at is None:
-                bad(line, "no time: fill in 'at'")
-                continue
-            pages = cells.get("pages") or None
-            if pages is not None and not (pages.isdigit() and int(pages) < 1000):
-                bad(line, f"pages must be a whole number: {pages!r}")
-                continue
-            volunteer = cells.get("by") or by
-            note = cells.get("note") or None
-            attempts.append(Attempt(
-                at=at, recipient=office.id, number=number, outcome=outcome, volunteer=volunteer,
-                pages=int(pages) if pages else None, note=note, source="import",
-                key=row_key("import", office.id, number, outcome, clock.convert(at, "UTC").isoformat(), volunteer,
-                            note, pages),
-            ))
-    except csv.Error as e:
-        bad(reader.line_num, f"not a readable CSV: {e}")
+    header = table.header
+    missing = [c for c in ("id", "e164", "outcome") if c not in header]
+    if missing:
+        bad(1, f"no column {', '.join(map(repr, missing))}: import the CSV of `faxcampaign callsheet "
+               f"--format csv` with its outcome, at, by and note filled in")
+        raise FindingsError(findings)
+    for row in table.rows:
+        line, cells = row.line, row.cells
+        if not cells.get("outcome"):
+            continue
+        if any(len(v) > MAX_FIELD for v in cells.values()):
+            bad(line, f"a field longer than {MAX_FIELD:,} characters")
+            continue
+        outcome = normal_outcome(cells["outcome"])
+        if outcome is None:
+            bad(line, f"unknown outcome {cells['outcome']!r}; one of: {', '.join(OUTCOMES)}")
+            continue
+        try:
+            office = find_office(roster, cells.get("id", ""))
+            number = find_number(office, cells.get("e164") or None)
+            start = _instant(cells["viewer_start"], None, zone) if cells.get("viewer_start") else None
+            at = _instant(cells["at"], start, zone) if cells.get("at") else start
+        except RecordError as e:
+            bad(line, str(e))
+            continue
+        except (ValueError, OverflowError):
+            bad(line, "not a date and time in 'at' or 'viewer_start' (write e.g. 2003-01-06T09:40+06:00)")
+            continue
+        if at is None:
+            bad(line, "no time: fill in 'at'")
+            continue
+        pages = cells.get("pages") or None
+        if pages is not None and not (pages.isdigit() and int(pages) < 1000):
+            bad(line, f"pages must be a whole number: {pages!r}")
+            continue
+        volunteer = cells.get("by") or by
+        note = cells.get("note") or None
+        attempts.append(Attempt(
+            at=at, recipient=office.id, number=number, outcome=outcome, volunteer=volunteer,
+            pages=int(pages) if pages else None, note=note, source="import",
+            key=row_key("import", office.id, number, outcome, clock.convert(at, "UTC").isoformat(), volunteer,
+                        note, pages),
+        ))
     if findings:
         raise FindingsError(findings)
     return attempts

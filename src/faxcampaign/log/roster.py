@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from faxcampaign import __version__
+from faxcampaign.campaign.facts import log_key
 
 if TYPE_CHECKING:
     from faxcampaign.campaign.model import Campaign
@@ -45,7 +46,7 @@ class Roster(NamedTuple):
     def of(cls, campaign: Campaign) -> Roster:
         data = campaign.data
         return cls(
-            key=data.reference or data.title, title=data.title, reference=data.reference, deadline=data.deadline,
+            key=log_key(data.title, data.reference), title=data.title, reference=data.reference, deadline=data.deadline,
             offices=tuple(RosterOffice(o.id, o.name, o.timezone, o.fax, tuple(o.recipient.fax))
                           for o in campaign.offices),
         )

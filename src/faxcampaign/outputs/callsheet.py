@@ -1,227 +1,19 @@
-"""Daily call sheets: the day's rows from the scheduler, and a renderer per format.
-
-The rows come from `schedule.plan` for one viewer-local day: one source of truth for times. Renderers
-only format what `build` prepared.
-"""
+"""The call sheet's formats: text, markdown, html, pdf and csv, each laying out a `Sheet` as built by
+services/callsheet.py."""
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import functools
 import io
 import re
 import textwrap
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 
-from faxcampaign import clock
-from faxcampaign.campaign.model import Campaign, Office
-from faxcampaign.campaign.numbers import dial
-from faxcampaign.letters.template import default_signer, render_call_script
-from faxcampaign.log.progress import Progress
-from faxcampaign.log.store import RotaSlot
 from faxcampaign.outcomes import OUTCOMES
 from faxcampaign.outputs.text import offset_text, span_text, spreadsheet_safe
-from faxcampaign.schedule.plan import Window, plan
-
-
-@dataclasses.dataclass(frozen=True)
-class Slot:
-    start: dt.datetime  # viewer's clock
-    end: dt.datetime
-    office_start: dt.datetime  # office's clock
-    office_end: dt.datetime
-
-
-@dataclasses.dataclass(frozen=True)
-class Number:
-    e164: str
-    dial: str
-    suspect: str | None = None  # why the log makes this number suspect
-
-
-@dataclasses.dataclass(frozen=True)
-class Row:
-    id: str
-    name: str
-    title: str | None
-    slots: tuple[Slot, ...]
-    numbers: tuple[Number, ...]
-    manual: bool
-    script: str
-    letter: str | None  # path of the letter to send, when --letters is given
-    logged: str | None = None  # what the log says: "reached 1 today, 3 in total; last: busy at ..., by Ann"
-
-
-@dataclasses.dataclass(frozen=True)
-class Closed:
-    name: str
-    reason: str
-    date: dt.date  # office-local
-
-
-@dataclasses.dataclass(frozen=True)
-class Sheet:
-    title: str
-    reference: str | None
-    date: dt.date
-    zone: str
-    dial_from: str | None
-    deadline: dt.date | None
-    rows: tuple[Row, ...]
-    closed: tuple[Closed, ...]
-    starts: dt.date | None = None
-    volunteer: str | None = None  # a sheet of one volunteer's rota slots
-    dropped: int = 0  # rota slots left out because the office is no longer open then
-
-    def nothing_text(self) -> str:
-        """What the sheet says when no office is open that day."""
-        if self.starts and self.date < self.starts:
-            return f"Nothing to call yet: the campaign starts on {self.starts:%a %d %b %Y}."
-        if self.deadline and self.date > self.deadline:
-            return "Nothing to call: the campaign's deadline has passed."
-        if self.volunteer:
-            return f"Nothing to call today: the rota gives {self.volunteer} no call on this day."
-        return NOTHING
-
-    @property
-    def days_left(self) -> int | None:
-        return None if self.deadline is None else (self.deadline - self.date).days
-
-    def deadline_text(self) -> str:
-        left = self.days_left
-        if left is None or self.deadline is None:
-            return "No deadline."
-        when = f"{self.deadline:%a %d %b %Y}"
-        if left < 0:
-            return f"The deadline ({when}) has passed."
-        if left == 0:
-            return f"Deadline today ({when}): last chance."
-        return f"{left} day{'s' if left != 1 else ''} left until the deadline ({when})."
-
-    def heading(self) -> str:
-        return self.title + (f" ({self.reference})" if self.reference else "")
-
-    def subheading(self) -> str:
-        numbers = f"numbers dialled from {self.dial_from}" if self.dial_from else "numbers in international form"
-        whose = f" of {self.volunteer}'s rota slots" if self.volunteer else ""
-        return f"Call sheet{whose} for {self.date:%a %d %b %Y}; times in {self.zone}; {numbers}."
-
-
-def _letter_path(folder: Path | None, recipient_id: str, signer: str | None = None) -> str | None:
-    """The letter to send from ``folder`` (where `render --out` wrote them): DIR/<id>.pdf, or with a
-    signer, DIR/<signer>/<id>.pdf as `render --signers` lays them out."""
-    if folder is None:
-        return None
-    if signer:
-        from faxcampaign.letters.template import Signer
-
-        folder = folder / Signer(signer).slug
-    for suffix in ("pdf", "tif"):
-        candidate = folder / f"{recipient_id}.{suffix}"
-        if candidate.exists():
-            return str(candidate)
-    if signer:
-        return (f"{folder / recipient_id}.pdf (not rendered yet: faxcampaign render --out {folder.parent} "
-                f"--signers FILE.csv, with {signer!r} in the file)")
-    return f"{folder / recipient_id}.pdf (not rendered yet: faxcampaign render --out {folder})"
-
-
-def _numbers(office: Office, dial_from: str | None, progress: Progress | None) -> tuple[Number, ...]:
-    """The office's numbers as dialled; with a log, suspect numbers last, with the reason."""
-    known = progress.office(office.id) if progress else None
-    if known is None:
-        return tuple(Number(n, dial(n, dial_from)) for n in office.fax)
-    return tuple(Number(h.e164, dial(h.e164, dial_from), h.reason) for h in known.healthy_first()
-                 if h.e164 in office.fax)
-
-
-def _logged(office: Office, zone: str, progress: Progress | None) -> str | None:
-    from faxcampaign.outputs.status import last_outcome_text
-
-    known = progress.office(office.id) if progress else None
-    if known is None:
-        return None
-    last = last_outcome_text(known, zone)
-    return f"reached {known.delivered_today} today, {known.delivered} in total" + (f"; last: {last}" if last else "")
-
-
-def _rota_slots(windows: Sequence[Window], mine: Sequence[RotaSlot], zone: str, day: dt.date
-                ) -> tuple[list[Slot], int]:
-    """A volunteer's rota slots on the viewer-local ``day`` that lie inside one of today's ``windows``,
-    consecutive ones joined; and how many of that day's slots were left out because the campaign no
-    longer has the office open then (nothing is dialled outside an open window)."""
-    spans: list[tuple[dt.datetime, dt.datetime]] = []
-    dropped = 0
-    for s in sorted(mine, key=lambda s: s.start):
-        if clock.local_date(s.start, zone) != day:
-            continue
-        if not any(w.start <= s.start and s.end <= w.end for w in windows):
-            dropped += 1
-            continue
-        if spans and spans[-1][1] == s.start:
-            spans[-1] = (spans[-1][0], s.end)
-        else:
-            spans.append((s.start, s.end))
-    office_zone = windows[0].office.timezone
-    return [Slot(clock.convert(a, zone), clock.convert(b, zone), clock.convert(a, office_zone),
-                 clock.convert(b, office_zone)) for a, b in spans], dropped
-
-
-def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, now: dt.datetime,
-          letters: Path | None = None, progress: Progress | None = None, skip_delivered: bool = False,
-          letters_by: str | None = None, rota: tuple[str, Sequence[RotaSlot]] | None = None) -> Sheet:
-    """The sheet for the viewer-local ``day``: offices open that day, ordered by their first window.
-
-    With ``progress`` (from the log), each row says what the log knows, suspect numbers come last, and
-    ``skip_delivered`` leaves out offices already delivered to on their own today. With ``rota`` (a
-    volunteer's name and their slots), only the offices and times of their slots that day."""
-    result = plan(campaign, day, 1, zone, now)
-    signer = default_signer(campaign)
-    mine: dict[str, list[RotaSlot]] = {}
-    for s in rota[1] if rota else ():
-        mine.setdefault(s.recipient, []).append(s)
-    rows = []
-    dropped = 0
-    # a rota slot early in the day may lie in a window that opened the day before on this clock
-    source = plan(campaign, day - dt.timedelta(days=1), 2, zone, now) if rota else result
-    for office_plan in source.offices:
-        office = office_plan.office
-        if rota and not office_plan.windows:
-            dropped += sum(clock.local_date(s.start, zone) == day for s in mine.get(office.id, ()))
-        if not office_plan.windows:
-            continue
-        known = progress.office(office.id) if progress else None
-        if skip_delivered and known and known.delivered_today:
-            continue
-        if rota:
-            slots, left_out = _rota_slots(office_plan.windows, mine.get(office.id, ()), zone, day)
-            dropped += left_out
-            if not slots:
-                continue
-        else:
-            slots = [Slot(*w.viewed(zone), w.start, w.end) for w in office_plan.windows]
-        rows.append(Row(
-            id=office.id, name=office.name, title=office.recipient.title, slots=tuple(slots),
-            numbers=_numbers(office, dial_from, progress), manual=office.manual,
-            # an automatic line is just sent: no phone call, so no script
-            script=render_call_script(campaign, office, signer, slots[0].office_start.date())
-            if office.manual else "",
-            letter=_letter_path(letters, office.id, letters_by), logged=_logged(office, zone, progress),
-        ))
-    known_ids = {p.office.id for p in source.offices}
-    dropped += sum(clock.local_date(s.start, zone) == day for i, slots_of in mine.items() if i not in known_ids
-                   for s in slots_of)  # offices the campaign no longer has
-    rows.sort(key=lambda r: r.slots[0].start)
-    closed = sorted((c for p in result.offices for c in p.closed), key=lambda c: c.would_open)
-    return Sheet(
-        title=campaign.data.title, reference=campaign.data.reference, date=day, zone=zone, dial_from=dial_from,
-        deadline=campaign.data.deadline, rows=tuple(rows),
-        closed=tuple(Closed(c.office.name, c.reason, c.date) for c in closed), starts=campaign.data.starts,
-        volunteer=rota[0] if rota else None, dropped=dropped,
-    )
+from faxcampaign.services.callsheet import Sheet, Slot
 
 
 def when(slot: Slot) -> str:
@@ -237,8 +29,6 @@ def _span(start: dt.datetime, end: dt.datetime) -> str:
     midnight = end.hour == end.minute == 0
     return text + " +1 day" if end.date() > start.date() and not midnight else text
 
-
-NOTHING = "Nothing to call today: no office is open."
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&!#])")
 
@@ -382,9 +172,26 @@ def html(sheet: Sheet) -> str:
 
 
 def pdf(sheet: Sheet) -> bytes:
-    from faxcampaign.letters import pdf as pdf_module
+    from faxcampaign.letters.pdf import Section, render_sheet
 
-    return pdf_module.render_callsheet(sheet)
+    sections = []
+    for i, row in enumerate(sheet.rows, 1):
+        cells: list[tuple[str, list[str]]] = [
+            ("When", [when(s) for s in row.slots]),
+            ("Dial", [f"{n.dial}  ({n.e164})" + (f" suspect: {n.suspect}" if n.suspect else "") for n in row.numbers]),
+            ("Manual line", ["Phone first."]) if row.manual else ("Automatic line", ["Just send."]),
+        ]
+        if row.script:
+            cells.append(("Say", [row.script]))
+        if row.letter:
+            cells.append(("Letter", [row.letter]))
+        if row.logged:
+            cells.append(("Log", [row.logged]))
+        cells.append(("", ["   ".join(f"\u25a1 {o}" for o in OUTCOMES)]))
+        sections.append(Section(f"{i}. {row.name}" + (f", {row.title}" if row.title else ""), cells))
+    return render_sheet(f"{sheet.heading()}: {sheet.date}", [sheet.heading(), sheet.subheading()],
+                        sheet.deadline_text(), sections, sheet.nothing_text(),
+                        [f"{c.name}: {c.reason} ({c.date:%a %d %b} local)" for c in sheet.closed])
 
 
 FORMATS: dict[str, Callable[[Sheet], str | bytes]] = {

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from faxcampaign import clock
+from faxcampaign.campaign.facts import calendar_prefix, heading
 from faxcampaign.campaign.numbers import dial
 from faxcampaign.outputs.text import (
     ics_fold,
@@ -42,7 +43,7 @@ def notice(plan: Plan) -> str | None:
 
 def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
     data = plan.campaign.data
-    title = data.title + (f" ({data.reference})" if data.reference else "")
+    title = heading(data.title, data.reference)
     where = f"dialled from {dial_from}" if dial_from else "in international format"
     out = [title, f"Times in {plan.viewer_zone}; office local time below each; numbers {where}."]
     if progress is not None:
@@ -227,7 +228,7 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
             f"{ics_fold('X-WR-CALNAME:' + one_line(plan.campaign.data.title))}\r\n"  # icalendar: not TEXT
             + vtimezones(zone for zone in zones if not written_as_utc(zone)))
     stamp = f"DTSTAMP:{clock.convert(plan.now, 'UTC'):%Y%m%dT%H%M%SZ}"
-    key = plan.campaign.data.reference or plan.campaign.path.stem
+    key = calendar_prefix(plan.campaign.data.reference, plan.campaign.path)
     signer = letters.default_signer(plan.campaign)
     offices: dict[int, tuple[str, str]] = {}
     times: dict[tuple[int, int], tuple[str, str, str]] = {}

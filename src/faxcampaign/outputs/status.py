@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from faxcampaign import clock
+from faxcampaign.campaign import facts
 from faxcampaign.log.progress import OfficeProgress, Progress
 from faxcampaign.log.store import Entry, utc_text
 from faxcampaign.outcomes import OUTCOMES
@@ -45,16 +46,11 @@ def last_outcome_text(office: OfficeProgress, viewer_zone: str) -> str | None:
 
 
 def _days_left(p: Progress, zone: str) -> str:
-    left = p.days_left(zone)
-    if left is None or p.deadline is None:
-        return "no deadline"
-    if left < 0:
-        return f"the deadline ({p.deadline:%a %d %b %Y}) has passed"
-    return f"{left} day{'s' if left != 1 else ''} left until the deadline ({p.deadline:%a %d %b %Y})"
+    return facts.deadline_phrase(p.deadline, p.days_left(zone))
 
 
 def status_table(p: Progress, zone: str) -> str:
-    title = p.title + (f" ({p.reference})" if p.reference else "")
+    title = facts.heading(p.title, p.reference)
     now = clock.convert(p.now, zone)
     deliveries = f"{p.deliveries} deliver{'y' if p.deliveries == 1 else 'ies'}"
     out = [title, f"Status at {now:%a %d %b %Y %H:%M} ({zone}).",

@@ -1,10 +1,9 @@
-"""The interface every sending backend implements, and the choice of backend by URL."""
+"""The interface every sending backend implements (backends.py chooses one by URL)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -56,28 +55,3 @@ class Backend(Protocol):
         """The results of those jobs that have ended; a job the server does not know is `lost`."""
 
     def cancel(self, job_id: str) -> None: ...
-
-
-def backend_for(url: str) -> Backend:
-    """hylafax://[user@]host[:port], smtp://[user@]host[:port][?starttls=yes], smtps://..."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password:
-        raise SendError("do not put a password in --via: set FAXCAMPAIGN_SMTP_PASSWORD instead")
-    if not parts.hostname:
-        raise SendError(f"{url!r}: no host; write e.g. hylafax://localhost or smtp://mail.example.org:587")
-    try:
-        port = parts.port
-    except ValueError as e:
-        raise SendError(f"{url!r}: {e}") from e
-    if parts.scheme == "hylafax":
-        from faxcampaign.send.hylafax import HylaFAX
-
-        return HylaFAX(parts.hostname, port or 4559, parts.username or "faxcampaign")
-    if parts.scheme in ("smtp", "smtps"):
-        from faxcampaign.send.smtp import SMTPGateway
-
-        query = urllib.parse.parse_qs(parts.query)
-        starttls = query.get("starttls", ["no"])[0].lower() in ("yes", "true", "1")
-        return SMTPGateway(parts.hostname, port or (465 if parts.scheme == "smtps" else 25),
-                           parts.scheme == "smtps", starttls, parts.username)
-    raise SendError(f"{url!r}: unknown backend; use hylafax://host or smtp://host")

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from faxcampaign import clock
+from faxcampaign.campaign.facts import log_key
 from faxcampaign.campaign.model import Campaign, Office
 from faxcampaign.letters.template import Signer
 from faxcampaign.log.progress import Progress
@@ -45,7 +46,7 @@ def ident(backend: Backend) -> str:
 
 
 def tag(campaign: Campaign, office_id: str, signer: Signer) -> str:
-    key = campaign.data.reference or campaign.data.title
+    key = log_key(campaign.data.title, campaign.data.reference)
     return f"faxcampaign {key[:40]} {office_id} {signer.slug}"[:120].replace('"', "'")
 
 
@@ -213,28 +214,3 @@ def cancel(backend: Backend, log: Log, only: Sequence[str], now: dt.datetime) ->
             result = Result("cancelled", None, note="cancelled")
         record(log, name, job.job, job.recipient, job.number, job.signer, backend.name, result, now)
     return jobs
-
-
-
-def _when(instant: dt.datetime, office_zone: str, zone: str) -> str:
-    from faxcampaign.outputs.text import offset_text
-
-    theirs, yours = clock.convert(instant, office_zone), clock.convert(instant, zone)
-    return f"{theirs:%a %d %b %H:%M} {offset_text(theirs)} ({yours:%a %H:%M} yours)"
-
-
-def describe(report: SendReport, zone: str, dry_run: bool) -> list[str]:
-    """The run's report, a line per office."""
-    lines = []
-    for p in report.planned:
-        d = p.decision
-        assert d.send_at is not None and d.kill_at is not None
-        verb = "would send" if dry_run else ("waits to send" if p.waiting else "queued")
-        job = f"; job {p.job_id}" if p.job_id else ""
-        outcome = f": {p.result.outcome}" if p.result and p.result.outcome else ""
-        lines.append(f"{p.office.id}: {verb} to {d.number} from {_when(d.send_at, p.office.timezone, zone)} until "
-                     f"{_when(d.kill_at, p.office.timezone, zone)}, signed by {d.signer}{job}{outcome}")
-    lines += [f"{office.id}: {why}" for office, why in report.skipped]
-    if report.manual:
-        lines.append("manual lines, to phone (faxcampaign callsheet): " + ", ".join(o.id for o in report.manual))
-    return lines

@@ -163,3 +163,29 @@ def _holiday_data(campaign: Campaign) -> list[Finding]:
                                     f"no public holiday data for {country}: its PH rules never apply; "
                                     "list holidays under 'closed'"))
     return findings
+
+
+def check_files(campaign: Path, today: dt.date, signers_file: Path | None = None,
+                volunteers_file: Path | None = None) -> list[Finding]:
+    """Every finding about a campaign and, if given, its signers and volunteers files."""
+    from faxcampaign.csvfile import CSVError
+    from faxcampaign.errors import FaxCampaignError
+    from faxcampaign.team.signers import read_signers
+    from faxcampaign.team.volunteers import read_volunteers
+
+    findings = check(campaign, today)
+    try:
+        if signers_file is not None:
+            read_signers(signers_file)
+    except CSVError as e:
+        findings.append(Finding("error", str(e.path), e.line, e.column, "", e.message))
+    if volunteers_file is not None:
+        try:
+            ids = [o.id for o in load(campaign).offices]
+        except FaxCampaignError:  # reported by the campaign's own check
+            ids = []
+        try:
+            read_volunteers(volunteers_file, ids)
+        except CSVError as e:
+            findings.append(Finding("error", str(e.path), e.line, e.column, "", e.message))
+    return findings

@@ -17,15 +17,13 @@ A UTF-8 CSV with a header (commas or semicolons, as `--signers`):
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from faxcampaign import clock
+from faxcampaign import clock, csvfile
 from faxcampaign.campaign.hours import HoursError, OpeningHours, parse_hours
-from faxcampaign.errors import FaxCampaignError
 
 COLUMNS = ("name", "email", "timezone", "country", "available", "offices", "languages", "cap")
 REQUIRED = ("name", "timezone", "available")
@@ -33,12 +31,8 @@ MAX_BYTES = 5_000_000
 MAX_FIELD = 1000
 
 
-class VolunteersError(FaxCampaignError):
+class VolunteersError(csvfile.CSVError):
     """The volunteers file cannot be used: FILE:LINE:COL: message."""
-
-    def __init__(self, path: Path, line: int, column: int, message: str):
-        self.path, self.line, self.column, self.message = path, line, column, message
-        super().__init__(f"{path}:{line}:{column}: {message}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,110 +67,81 @@ class Volunteer:
         return found
 
 
-def _column(raw_line: str, value: str, offset: int = 0) -> int:
-    """The 1-based column where ``value`` (a cell of ``raw_line``) starts, plus ``offset``."""
-    at = raw_line.find(value) if value else -1
-    return (at + 1 + offset) if at >= 0 else 1
-
-
 def read_volunteers(path: Path, office_ids: Sequence[str] = ()) -> list[Volunteer]:
     """Every volunteer of ``path``; an error names the file, line and column of the first fault.
 
     ``office_ids``: the campaign's recipient ids, to check the ``offices`` column against (not checked
     when empty)."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise VolunteersError(path, 1, 1, f"larger than {MAX_BYTES:,} bytes")
-        raw = path.read_bytes()
-    except OSError as e:
-        raise VolunteersError(path, 1, 1, f"cannot read: {e.strerror or e}") from e
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise VolunteersError(path, line, 1, "not UTF-8; save the file as UTF-8") from e
-    lines = text.splitlines()
-    first = lines[0] if lines else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    csv.field_size_limit(MAX_BYTES)
-    reader = csv.DictReader(text.splitlines(keepends=True), delimiter=delimiter)
+        table = csvfile.read(path, max_bytes=MAX_BYTES, max_field=MAX_FIELD, what="volunteers CSV")
+    except csvfile.CSVError as e:
+        raise VolunteersError(e.path, e.line or 1, e.column or 1, e.message) from e
+    header = table.header
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise VolunteersError(path, 1, 1, f"the header lacks {', '.join(missing)}; the columns are "
+                              f"{', '.join(COLUMNS)} (see docs/rota.md)")
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise VolunteersError(path, 1, table.header_column(unknown[0]), f"unknown column {unknown[0]!r}; the "
+                              f"columns are {', '.join(COLUMNS)}")
     known = set(office_ids)
     volunteers: list[Volunteer] = []
     slugs: dict[str, int] = {}
-    try:
-        header = [h.strip().lower() for h in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise VolunteersError(path, 1, 1, f"the header lacks {', '.join(missing)}; the columns are "
-                                  f"{', '.join(COLUMNS)} (see docs/rota.md)")
-        unknown = [h for h in header if h not in COLUMNS]
-        if unknown:
-            raise VolunteersError(path, 1, _column(first, unknown[0]), f"unknown column {unknown[0]!r}; the "
-                                  f"columns are {', '.join(COLUMNS)}")
-        reader.fieldnames = header
-        for row in reader:
-            line = reader.line_num
-            raw_line = lines[line - 1] if line - 1 < len(lines) else ""
-            cells = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
+    for row in table.rows:
+        line, cells = row.line, row.cells
 
-            def fail(column: str, message: str, offset: int = 0, *, _cells: dict[str, str] = cells,
-                     _line: int = line, _raw: str = raw_line) -> VolunteersError:
-                where = _column(_raw, _cells.get(column, ""), offset)
-                return VolunteersError(path, _line, where, f"{column}: {message}")
+        def fail(column: str, message: str, offset: int = 0, *, _row: csvfile.Row = row) -> VolunteersError:
+            return VolunteersError(path, _row.line, _row.column(column, offset), f"{column}: {message}")
 
-            if not any(cells.values()):
-                continue
-            too_long = [k for k, v in cells.items() if len(v) > MAX_FIELD]
-            if too_long:
-                raise fail(too_long[0], f"longer than {MAX_FIELD} characters")
-            name = " ".join(cells.get("name", "").split())
-            if not name:
-                raise fail("name", "empty; every volunteer needs a name")
-            zone = cells.get("timezone", "")
-            if not clock.is_zone(zone):
-                raise fail("timezone", f"{zone!r} is not an IANA time zone (e.g. Europe/London)")
-            country = cells.get("country", "").upper() or None
-            if country is not None:
-                from faxcampaign.campaign.numbers import is_region
+        if not any(cells.values()):
+            continue
+        name = " ".join(cells.get("name", "").split())
+        if not name:
+            raise fail("name", "empty; every volunteer needs a name")
+        zone = cells.get("timezone", "")
+        if not clock.is_zone(zone):
+            raise fail("timezone", f"{zone!r} is not an IANA time zone (e.g. Europe/London)")
+        country = cells.get("country", "").upper() or None
+        if country is not None:
+            from faxcampaign.campaign.numbers import is_region
 
-                if not is_region(country):
-                    raise fail("country", f"{country!r} is not an ISO country code (e.g. GB)")
-            available_text = cells.get("available", "")
-            if not available_text:
-                raise fail("available", "empty; write when they can call, e.g. 'Mo-Fr 06:00-08:30'")
+            if not is_region(country):
+                raise fail("country", f"{country!r} is not an ISO country code (e.g. GB)")
+        available_text = cells.get("available", "")
+        if not available_text:
+            raise fail("available", "empty; write when they can call, e.g. 'Mo-Fr 06:00-08:30'")
+        try:
+            available = parse_hours(available_text)
+        except HoursError as e:
+            raise fail("available", str(e), e.position) from None
+        if any(rule.public_holiday for rule in available.rules):
+            raise fail("available", "PH (public holidays) is for offices; write the volunteer's own days")
+        offices = frozenset(cells.get("offices", "").replace(",", " ").replace(";", " ").split())
+        strangers = sorted(offices - known) if known else []
+        if strangers:
+            raise fail("offices", f"no recipient {strangers[0]!r} in the campaign")
+        languages = set()
+        for tag in cells.get("languages", "").replace(",", " ").replace(";", " ").split():
+            from faxcampaign.campaign.language import LanguageError, normalise
+
             try:
-                available = parse_hours(available_text)
-            except HoursError as e:
-                raise fail("available", str(e), e.position) from None
-            if any(rule.public_holiday for rule in available.rules):
-                raise fail("available", "PH (public holidays) is for offices; write the volunteer's own days")
-            offices = frozenset(cells.get("offices", "").replace(",", " ").replace(";", " ").split())
-            strangers = sorted(offices - known) if known else []
-            if strangers:
-                raise fail("offices", f"no recipient {strangers[0]!r} in the campaign")
-            languages = set()
-            for tag in cells.get("languages", "").replace(",", " ").replace(";", " ").split():
-                from faxcampaign.campaign.language import LanguageError, normalise
-
-                try:
-                    languages.add(normalise(tag))
-                except LanguageError as e:
-                    raise fail("languages", str(e), cells["languages"].find(tag)) from None
-            cap_text = cells.get("cap", "")
-            cap = None
-            if cap_text:
-                if not cap_text.isdigit() or not 1 <= int(cap_text) <= 1000:
-                    raise fail("cap", f"{cap_text!r} is not a number of calls from 1 to 1000")
-                cap = int(cap_text)
-            volunteer = Volunteer(name, cells.get("email") or None, zone, country, available, offices, cap, line,
-                                  frozenset(languages))
-            if volunteer.slug in slugs:
-                raise fail("name", f"{name!r} makes the same file name ({volunteer.slug}) as line "
-                                   f"{slugs[volunteer.slug]}")
-            slugs[volunteer.slug] = line
-            volunteers.append(volunteer)
-    except csv.Error as e:
-        raise VolunteersError(path, reader.line_num, 1, f"not a readable CSV: {e}") from e
+                languages.add(normalise(tag))
+            except LanguageError as e:
+                raise fail("languages", str(e), cells["languages"].find(tag)) from None
+        cap_text = cells.get("cap", "")
+        cap = None
+        if cap_text:
+            if not cap_text.isdigit() or not 1 <= int(cap_text) <= 1000:
+                raise fail("cap", f"{cap_text!r} is not a number of calls from 1 to 1000")
+            cap = int(cap_text)
+        volunteer = Volunteer(name, cells.get("email") or None, zone, country, available, offices, cap, line,
+                              frozenset(languages))
+        if volunteer.slug in slugs:
+            raise fail("name", f"{name!r} makes the same file name ({volunteer.slug}) as line "
+                               f"{slugs[volunteer.slug]}")
+        slugs[volunteer.slug] = line
+        volunteers.append(volunteer)
     if not volunteers:
         raise VolunteersError(path, 2, 1, "no volunteers below the header")
     return volunteers

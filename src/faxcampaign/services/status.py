@@ -1,0 +1,34 @@
+"""`status` and `history`: the campaign's progress and every attempt, from its log."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from faxcampaign.services.base import tally
+
+if TYPE_CHECKING:
+    from faxcampaign.log.progress import Progress
+    from faxcampaign.log.store import Entry
+
+
+def status(campaign: Path, now: dt.datetime, log_place: str | None = None) -> Progress:
+    """Offices reached, deliveries, numbers' health, and the saved rota's coverage."""
+    from faxcampaign.log.progress import coverage
+    from faxcampaign.log.roster import open_campaign_log
+
+    log, roster = open_campaign_log(campaign, log_place)
+    with log:
+        result = tally(roster, log, now)
+        return dataclasses.replace(result, rota=coverage(log.rota(), log.reports(), now))
+
+
+def history(campaign: Path, log_place: str | None = None) -> list[Entry]:
+    """Every attempt, oldest first; voided ones marked."""
+    from faxcampaign.log.roster import open_campaign_log
+
+    log, _ = open_campaign_log(campaign, log_place)
+    with log:
+        return log.entries()
