@@ -228,22 +228,16 @@ def is_url(where: str) -> bool:
 
 
 def public(where: str) -> str:
-    """``where`` fit to print: a password in a URL is hidden."""
-    if not is_url(where):
-        return where
-    import urllib.parse
+    """``where`` fit to print: any password in a URL is hidden (urls.mask)."""
+    from faxcampaign.urls import mask
 
-    parts = urllib.parse.urlsplit(where)
-    if parts.password is None:
-        return where
-    netloc = f"{parts.username}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    return mask(where) if is_url(where) else where
 
 
 def has_password(where: str) -> bool:
-    import urllib.parse
+    from faxcampaign.urls import has_secret
 
-    return is_url(where) and urllib.parse.urlsplit(where).password is not None
+    return is_url(where) and has_secret(where)
 
 
 # --- the log -------------------------------------------------------------------------------------

@@ -13,7 +13,18 @@ from collections.abc import Callable
 
 from faxcampaign.outcomes import OUTCOMES
 from faxcampaign.outputs.text import offset_text, span_text, spreadsheet_safe
-from faxcampaign.services.callsheet import Sheet, Slot
+from faxcampaign.services.callsheet import Row, Sheet, Slot
+
+
+def logged(row: Row, zone: str) -> str | None:
+    """What the log says of the row's office: 'reached 1 today, 3 in total; last: busy at ..., by Ann'."""
+    from faxcampaign.outputs.status import last_outcome_text
+
+    known = row.known
+    if known is None:
+        return None
+    last = last_outcome_text(known, zone)
+    return f"reached {known.delivered_today} today, {known.delivered} in total" + (f"; last: {last}" if last else "")
 
 
 def when(slot: Slot) -> str:
@@ -59,8 +70,8 @@ def text(sheet: Sheet) -> str:
             out += textwrap.wrap(row.script, 80, initial_indent="   Say:    ", subsequent_indent=" " * 11)
         if row.letter:
             out.append(f"   Letter: {row.letter}")
-        if row.logged:
-            out += textwrap.wrap(row.logged, 80, initial_indent="   Log:    ", subsequent_indent=" " * 11)
+        if said := logged(row, sheet.zone):
+            out += textwrap.wrap(said, 80, initial_indent="   Log:    ", subsequent_indent=" " * 11)
         out += textwrap.wrap("  ".join(f"[ ] {o}" for o in OUTCOMES), 80, initial_indent="   ",
                              subsequent_indent="   ", break_on_hyphens=False)
         out.append("")
@@ -85,8 +96,8 @@ def markdown(sheet: Sheet) -> str:
             out.append(f"- **Say:** {e(row.script)}")
         if row.letter:
             out.append(f"- **Letter:** {e(row.letter)}")
-        if row.logged:
-            out.append(f"- **Log:** {e(row.logged)}")
+        if said := logged(row, sheet.zone):
+            out.append(f"- **Log:** {e(said)}")
         out += ["", "  ".join(f"☐ {o}" for o in OUTCOMES), ""]
     if sheet.closed:
         out += ["## Closed today", ""]
@@ -166,8 +177,8 @@ def html(sheet: Sheet) -> str:
     import hashlib
 
     digest = base64.b64encode(hashlib.sha256(SAVE_SCRIPT.encode()).digest()).decode()
-    rendered: str = _html_template().render(sheet=sheet, when=when, outcomes=OUTCOMES, nothing=sheet.nothing_text(),
-                                            script=SAVE_SCRIPT, script_hash=digest)
+    rendered: str = _html_template().render(sheet=sheet, when=when, logged=logged, outcomes=OUTCOMES,
+                                            nothing=sheet.nothing_text(), script=SAVE_SCRIPT, script_hash=digest)
     return rendered
 
 
@@ -185,8 +196,8 @@ def pdf(sheet: Sheet) -> bytes:
             cells.append(("Say", [row.script]))
         if row.letter:
             cells.append(("Letter", [row.letter]))
-        if row.logged:
-            cells.append(("Log", [row.logged]))
+        if said := logged(row, sheet.zone):
+            cells.append(("Log", [said]))
         cells.append(("", ["   ".join(f"\u25a1 {o}" for o in OUTCOMES)]))
         sections.append(Section(f"{i}. {row.name}" + (f", {row.title}" if row.title else ""), cells))
     return render_sheet(f"{sheet.heading()}: {sheet.date}", [sheet.heading(), sheet.subheading()],

@@ -19,7 +19,7 @@ from faxcampaign.campaign.model import Campaign, Office
 from faxcampaign.campaign.numbers import dial
 from faxcampaign.errors import FaxCampaignError, RequestError
 from faxcampaign.letters.template import default_signer, render_call_script
-from faxcampaign.log.progress import Progress
+from faxcampaign.log.progress import OfficeProgress, Progress
 from faxcampaign.log.store import RotaSlot
 from faxcampaign.schedule.plan import Window, plan
 
@@ -49,7 +49,7 @@ class Row:
     manual: bool
     script: str
     letter: str | None  # path of the letter to send, when --letters is given
-    logged: str | None = None  # what the log says: "reached 1 today, 3 in total; last: busy at ..., by Ann"
+    known: OfficeProgress | None = None  # what the log knows of the office (outputs put it in words)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,16 +127,6 @@ def _numbers(office: Office, dial_from: str | None, progress: Progress | None) -
                  if h.e164 in office.fax)
 
 
-def _logged(office: Office, zone: str, progress: Progress | None) -> str | None:
-    from faxcampaign.outputs.status import last_outcome_text
-
-    known = progress.office(office.id) if progress else None
-    if known is None:
-        return None
-    last = last_outcome_text(known, zone)
-    return f"reached {known.delivered_today} today, {known.delivered} in total" + (f"; last: {last}" if last else "")
-
-
 def _rota_slots(windows: Sequence[Window], mine: Sequence[RotaSlot], zone: str, day: dt.date
                 ) -> tuple[list[Slot], int]:
     """A volunteer's rota slots on the viewer-local ``day`` that lie inside one of today's ``windows``,
@@ -198,7 +188,7 @@ def build(campaign: Campaign, day: dt.date, zone: str, dial_from: str | None, no
             # an automatic line is just sent: no phone call, so no script
             script=render_call_script(campaign, office, signer, slots[0].office_start.date())
             if office.manual else "",
-            letter=_letter_path(letters, office.id, letters_by), logged=_logged(office, zone, progress),
+            letter=_letter_path(letters, office.id, letters_by), known=progress.office(office.id) if progress else None,
         ))
     known_ids = {p.office.id for p in source.offices}
     dropped += sum(clock.local_date(s.start, zone) == day for i, slots_of in mine.items() if i not in known_ids
