@@ -46,16 +46,23 @@ def load(path: str | Path, describe_numbers: bool = False) -> Campaign:
 _JUDGES = ("pydantic", "pydantic_core", "yaml", "phonenumbers", "pytz", "babel")
 
 
+def file_bytes(path: Path) -> bytes | None:
+    """The campaign file's bytes; None if it is not a readable file under the size limit."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def _key(path: Path) -> str | None:
     from faxcampaign import cache
 
     if cache.folder() is None:
         return None
-    try:
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
-            return None
-        content = path.read_bytes()
-    except OSError:
+    content = file_bytes(path)
+    if content is None:
         return None
     digest = hashlib.sha256(sys.version.encode())
     for stamp in (cache.own_stamp(), *(cache.stamp(name) for name in _JUDGES)):

@@ -1,12 +1,5 @@
-"""A loaded campaign: its values, its offices with the defaults applied, and its warnings.
-
-Validating a campaign file (campaignfile.py) imports pydantic, PyYAML and phonenumbers and checks every
-value: most of a small command's time. Once a file has loaded cleanly, the result is kept in the cache
-folder (cache.py), keyed by a digest of the file's bytes and of what this faxcampaign and the libraries
-that judged it are, so that while nothing changes the next command reads it back instead. The letter
-templates' places are checked again on every load (files may have moved), and `check` always validates
-in full.
-"""
+"""A loaded campaign: its values, its offices with the defaults applied, and its warnings (made by
+schema.py, read back from the cache by loader.py)."""
 
 from __future__ import annotations
 

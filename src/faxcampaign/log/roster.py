@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from faxcampaign.campaign.model import Campaign
     from faxcampaign.log.store import Log
 
-MAX_CAMPAIGN_BYTES = 50_000_000
 
 
 class RosterOffice(NamedTuple):
@@ -70,11 +69,10 @@ class Roster(NamedTuple):
 
 def digest(path: Path) -> str | None:
     """A digest of the campaign file's bytes and this faxcampaign's version; None if unreadable."""
-    try:
-        if not path.is_file() or path.stat().st_size > MAX_CAMPAIGN_BYTES:
-            return None
-        content = path.read_bytes()
-    except OSError:
+    from faxcampaign.campaign.loader import file_bytes
+
+    content = file_bytes(path)
+    if content is None:
         return None
     return hashlib.sha256(__version__.encode() + b"\0" + content).hexdigest()
 
