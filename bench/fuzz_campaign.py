@@ -1,9 +1,10 @@
 """The long round of the campaign-file mutation fuzzer (tests/fuzzing.py), on every core.
 
-Prints the cases run, the failures (tracebacks, "internal error", unlocated check errors) and the time;
-writes each failing campaign to fuzz-failures/ for replay. Exit 1 if any case failed.
+Prints the cases run, the failures (tracebacks, "internal error", unlocated check errors, any command
+over --seconds) and the time; writes each failing campaign to fuzz-failures/ for replay. Exit 1 if any
+case failed.
 
-    python bench/fuzz_campaign.py [--cases 20000] [--render-every 20] [--jobs N]
+    python bench/fuzz_campaign.py [--cases 20000] [--render-every 20] [--seconds 5] [--jobs N]
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fuzzing import Failure, example, run_case  # noqa: E402
 
 
-def chunk(bounds: tuple[int, int, int]) -> list[Failure]:
-    first, last, render_every = bounds
+def chunk(bounds: tuple[int, int, int, float]) -> list[Failure]:
+    first, last, render_every, seconds = bounds
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         base = example(folder)
         failures: list[Failure] = []
         for case in range(first, last):
-            failures += run_case(case, folder, base, render=render_every > 0 and case % render_every == 0)
+            failures += run_case(case, folder, base, render=render_every > 0 and case % render_every == 0,
+                                 seconds=seconds)
         return failures
 
 
@@ -35,11 +37,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--render-every", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=5.0, help="a command that runs longer fails")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     started = time.perf_counter()
     size = 250
-    bounds = [(i, min(i + size, args.cases), args.render_every) for i in range(0, args.cases, size)]
+    bounds = [(i, min(i + size, args.cases), args.render_every, args.seconds) for i in range(0, args.cases, size)]
     failures: list[Failure] = []
     with concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:
         for found in pool.map(chunk, bounds):

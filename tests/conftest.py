@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import click.testing
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +119,18 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     else:
         monkeypatch.delenv("FAXCAMPAIGN_LOG", raising=False)
     return str(request.param)
+
+
+@pytest.fixture
+def cli() -> Callable[..., click.testing.Result]:
+    """Run a faxcampaign command in-process; ``code`` is the exit status it must end with."""
+    from click.testing import CliRunner
+
+    from faxcampaign.cli import cli as command
+
+    def invoke(*args: str, code: int = 0, env: dict[str, str] | None = None) -> click.testing.Result:
+        result = CliRunner().invoke(command, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == code, result.output + result.stderr
+        return result
+
+    return invoke

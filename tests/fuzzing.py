@@ -2,7 +2,12 @@
 duplicated; odd Unicode, very long strings, extreme dates and numbers) and runs the commands in-process.
 
 A case fails when a command ends in a traceback (an exception other than a clean exit), prints
-"internal error", or when `check` prints an error line without a FILE:LINE location.
+"internal error", or when `check` prints an error line without a FILE:LINE location. Given ``seconds``
+(the long round), a command that runs longer fails too: a profiling timer stops it, so that a stall
+cannot hang the round. The short round checks outcomes only, never time.
+
+Besides odd characters, it writes long runs: unbreakable words, emoji, combining marks and right-to-left
+text, at a field's limit and far past it.
 `tests/test_fuzz.py` runs a short, seeded round in CI; `bench/fuzz_campaign.py` runs a long one.
 """
 
@@ -14,6 +19,8 @@ import datetime as dt
 import random
 import re
 import shutil
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +64,22 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
+RUNS = ["x", "\U0001F600", "a\u0301", "\u0645\u062d\u0645\u062f", "\u05e9\u05dc\u05d5\u05dd", "\u540d",
+        "\U0001F468\u200d\U0001F469"]
+
+
+def _long_text(rng: random.Random) -> str:
+    """A run without white space: at a limit, just under it, or far past it."""
+    from faxcampaign import limits
+
+    length = rng.choice([limits.LINE - 1, limits.LINE, limits.LINE + 1, limits.TEXT - 1, limits.TEXT, 100_000])
+    unit = rng.choice(RUNS)
+    return (unit * (length // len(unit) + 1))[:length]
+
+
 def _odd_text(rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        return _long_text(rng)
     text = "".join(rng.choice(ODD) for _ in range(rng.randint(1, 4)))
     return text * rng.choice([1, 1, 1, 50, 3000])
 
@@ -126,7 +148,16 @@ def _commands(rng: random.Random, render: bool) -> list[list[str]]:
     return commands
 
 
-def run_case(case: int, folder: Path, base: dict[str, Any], render: bool = False) -> list[Failure]:
+class Stalled(Exception):
+    """A command ran past the round's time limit."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise Stalled
+
+
+def run_case(case: int, folder: Path, base: dict[str, Any], render: bool = False,
+             seconds: float | None = None) -> list[Failure]:
     rng = random.Random(case)
     text = mutate(rng, base)
     (folder / "campaign.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
@@ -138,9 +169,20 @@ def run_case(case: int, folder: Path, base: dict[str, Any], render: bool = False
     os.chdir(folder)
     try:
         for command in _commands(rng, render):
-            result = runner.invoke(cli, command)
             name = " ".join(command)
-            if result.exception is not None and not isinstance(result.exception, SystemExit):
+            started = time.perf_counter()
+            if seconds is not None:
+                signal.signal(signal.SIGPROF, _stop)
+                signal.setitimer(signal.ITIMER_PROF, seconds)
+            try:
+                result = runner.invoke(cli, command)
+            finally:
+                if seconds is not None:
+                    signal.setitimer(signal.ITIMER_PROF, 0)
+            took = time.perf_counter() - started
+            if isinstance(result.exception, Stalled) or (seconds is not None and took > seconds):
+                failures.append(Failure(case, name, f"took more than {seconds:g} s", text))
+            elif result.exception is not None and not isinstance(result.exception, SystemExit):
                 failures.append(Failure(case, name, f"{type(result.exception).__name__}: {result.exception}", text))
             elif "internal error" in result.output:
                 failures.append(Failure(case, name, result.output.strip()[-300:], text))

@@ -63,7 +63,8 @@ def test_no_import_circles() -> None:
 
 def test_the_reportlab_internals_the_pdf_toolkit_patches() -> None:
     """letters/pdf.py swaps pdfdoc.PDFArray while a TrueType font adds its objects (_reusing_subsets and
-    _numbers_array), and wraps PDFZCompress.encode (_reuse_compressed). A reportlab release that renames or
+    _numbers_array), wraps PDFZCompress.encode (_reuse_compressed), measures characters once
+    (_measure_characters_once) and keeps a split paragraph's lines (_keep_lines_across_pages). A reportlab release that renames or
     reshapes them must fail here, by name, before it changes a letter."""
     from reportlab.pdfbase import pdfdoc, ttfonts
 
@@ -74,6 +75,17 @@ def test_the_reportlab_internals_the_pdf_toolkit_patches() -> None:
     assert "sequence" in inspect.getsource(pdfdoc.PDFArray.__init__), "_numbers_array: PDFArray.sequence is gone"
     assert callable(getattr(pdfdoc.PDFZCompress, "encode", None)), "_reuse_compressed: PDFZCompress.encode is gone"
     assert callable(getattr(ttfonts.TTFontFace, "makeSubset", None)), "_reusing_subsets: TTFontFace.makeSubset is gone"
+    from reportlab.platypus import paragraph
+
+    assert "_fragWordIter" in paragraph._splitFragWord.__code__.co_names, \
+        "_measure_characters_once: _splitFragWord no longer measures through _fragWordIter"
+    assert list(inspect.signature(paragraph.Paragraph.split).parameters) == ["self", "availWidth", "availHeight"], \
+        "_keep_lines_across_pages: Paragraph.split(availWidth, availHeight) changed"
+    assert list(inspect.signature(paragraph.Paragraph.breakLines).parameters) == ["self", "width"], \
+        "_keep_lines_across_pages: Paragraph.breakLines(width) changed"
+    assert "_wrapWidths" in inspect.getsource(paragraph.Paragraph.wrap), "_keep_lines_across_pages: no _wrapWidths"
+    assert ".sFW" in inspect.getsource(paragraph.Paragraph._split_blParaProcessed), \
+        "_keep_lines_across_pages: a split no longer finds its fragments by each line's sFW"
 
 
 def test_help_loads_no_command_module() -> None:

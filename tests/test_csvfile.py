@@ -30,7 +30,7 @@ def test_errors_carry_file_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(csvfile.CSVError) as caught:
         csvfile.read(path, max_field=500)
     assert (caught.value.line, caught.value.column) == (2, 5)
-    assert str(caught.value) == f"{path}:2:5: email: longer than 500 characters"
+    assert str(caught.value) == f"{path}:2:5: email: longer than 500 characters (it has 600)"
 
 
 def test_a_file_over_the_cap_is_refused_before_it_is_read(tmp_path: Path) -> None:

@@ -110,7 +110,8 @@ def test_signers_csv_writes_a_folder_per_signer_and_combines(
                                                "organisation, address, email"),
         (b"name\tmail\nAnn\ta@example.org\n", ":1: no 'name' column (is it separated by something other than "
                                                "commas or semicolons?)"),
-        (b"name,email\n" + b"x" * 200_000 + b",a@example.org\n", ":2:1: name: longer than 500 characters"),
+        (b"name,email\n" + b"x" * 200_000 + b",a@example.org\n",
+         ":2:1: name: longer than 300 characters (it has 200,000)"),
         ("name\nAnn \U0001F642\n".encode(), ":2: the letter font cannot print '\U0001F642' (U+1F642) in the "
                                           "signer 'Ann \U0001F642'"),
         (b"name,organisation,address,email\nAnn,,,\ncaf\xe9,,,\n", ":3:4: not UTF-8 (byte 0xe9)"),

@@ -14,6 +14,7 @@ import dataclasses
 import io
 from pathlib import Path
 
+from faxcampaign import limits
 from faxcampaign.errors import FaxCampaignError
 
 MAX_BYTES = 20_000_000  # the largest CSV any reader takes
@@ -39,7 +40,7 @@ class Row:
 
     def column(self, name: str, offset: int = 0) -> int:
         """The 1-based column where the cell ``name`` starts in the row's text, plus ``offset``."""
-        value = self.cells.get(name, "")
+        value = self.cells.get(name, "").split("\n", 1)[0]  # a cell of many lines: its first
         at = self.text.find(value) if value else -1
         return (at + 1 + offset) if at >= 0 else 1
 
@@ -91,7 +92,7 @@ def read(path: Path, *, max_bytes: int = MAX_BYTES, max_field: int | None = None
             if max_field is not None:
                 for name, value in cells.items():
                     if len(value) > max_field:
-                        raise CSVError(path, start, row.column(name), f"{name}: longer than {max_field:,} characters")
+                        raise CSVError(path, start, row.column(name), f"{name}: {limits.too_long(value, max_field)}")
             rows.append(row)
     except csv.Error as e:
         raise CSVError(path, reader.line_num, 0, f"not a readable CSV: {e}") from e

@@ -22,7 +22,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from faxcampaign import clock
+from faxcampaign import clock, limits
 from faxcampaign.campaign.hours import HoursError, OpeningHours, parse_hours
 from faxcampaign.campaign.model import FIRST_YEAR, LAST_YEAR, MAX_BYTES, SLUG, Campaign, Office, Record
 from faxcampaign.campaign.paths import Path_
@@ -109,6 +109,10 @@ def _language(value: str) -> str:
 
 
 Day = Annotated[dt.date, AfterValidator(_sane_day)]
+Line = Annotated[str, Field(max_length=limits.LINE)]
+Text = Annotated[str, Field(max_length=limits.TEXT)]
+Context = Annotated[dict[str, Any], Field(description=f"values for the letter template, any plain data; each string "
+                                          f"at most {limits.TEXT:,} characters, each key at most {limits.LINE}")]
 Language = Annotated[str, AfterValidator(_language), Field(description="BCP 47 language tag, e.g. ru, kk, tr")]
 Slug = Annotated[str, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^" + SLUG.pattern[:-2] + "$"})]
 TimeZone = Annotated[str, AfterValidator(_timezone), Field(description="IANA time zone, e.g. Asia/Almaty")]
@@ -123,8 +127,9 @@ Hours = Annotated[
         }
     ),
 ]
-Lines = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v),
-                  WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+Lines = Annotated[list[Line], BeforeValidator(lambda v: [v] if isinstance(v, str) else v),
+                  WithJsonSchema({"anyOf": [{"type": "string", "maxLength": limits.LINE},
+                                            {"type": "array", "items": {"type": "string", "maxLength": limits.LINE}}],
                                   "description": "one line, or a list of lines"})]
 Numbers = Annotated[list[str], BeforeValidator(_listify), Field(min_length=1),
                     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"},
@@ -144,18 +149,18 @@ class _Model(BaseModel):
 class Sender(_Model):
     """Who signs and sends the letter (the default signer)."""
 
-    name: str
-    organisation: str | None = None
+    name: Line
+    organisation: Line | None = None
     address: Lines = []
-    email: str | None = None
-    phone: str | None = None
+    email: Line | None = None
+    phone: Line | None = None
 
 
 class Phrase(_Model):
     """What to say when the office answers, in its language, with how to pronounce it."""
 
-    text: str = Field(description="the phrase as written, e.g. 'Примите факс'")
-    say: str | None = Field(None, description="how to pronounce it, e.g. 'PREE-nyat fax'")
+    text: Line = Field(description="the phrase as written, e.g. 'Примите факс'")
+    say: Line | None = Field(None, description="how to pronounce it, e.g. 'PREE-nyat fax'")
 
 
 class Defaults(_Model):
@@ -173,14 +178,14 @@ class Closed(_Model):
     """A day the offices are shut although their weekly hours say open."""
 
     date: Day
-    reason: str
+    reason: Line
 
 
 class Open(_Model):
     """A weekend day worked instead (a decreed transfer); Monday's hours unless `hours` is given."""
 
     date: Day
-    reason: str
+    reason: Line
     hours: Hours | None = None
 
 
@@ -188,32 +193,32 @@ class Recipient(_Model):
     """One office to fax."""
 
     id: Slug
-    name: str
-    title: str | None = None
-    organisation: str | None = None
+    name: Line
+    title: Line | None = None
+    organisation: Line | None = None
     address: Lines = []
-    salutation: str | None = None
+    salutation: Line | None = None
     fax: Numbers = Field(description="one number or a list, in order of preference")
-    phone: str | None = None
-    email: str | None = None
+    phone: Line | None = None
+    email: Line | None = None
     country: Country | None = None
     timezone: TimeZone | None = None
     hours: Hours | None = None
     manual: bool | None = None
-    call_script: str | None = Field(None, description="this office's own call script, instead of the campaign's")
+    call_script: Text | None = Field(None, description="this office's own call script, instead of the campaign's")
     language: Language | None = Field(None, description="the language the office reads (its letter's language)")
     bilingual: bool | None = Field(None, description="send the letter in its language followed by the original")
     phrase: Phrase | None = None
     closed: list[Closed] = []
     open: list[Open] = []
-    context: dict[str, Any] = {}
+    context: Context = {}
 
 
 class CampaignFile(_Model):
     """A faxcampaign campaign file."""
 
-    title: str
-    reference: str | None = None
+    title: Line
+    reference: Line | None = None
     starts: Day | None = None
     deadline: Day | None = None
     language: Language = Field("en", description="the campaign's own language: of a single letter template, of "
@@ -223,22 +228,22 @@ class CampaignFile(_Model):
         "e.g. {ru: letter.ru.md.j2, en: letter.md.j2}")
     bilingual: bool = Field(False, description="each letter in its recipient's language, followed by the "
                             "original in the campaign's language")
-    words: dict[Language, dict[str, str]] = Field(
+    words: dict[Language, dict[str, Line]] = Field(
         {}, description="per language, the campaign's own wording of the fixed words (to, from, page, closing, "
         "translation, original, ...)")
     numbers_dialled_from: Country | None = Field(
         None, description="the fax numbers are written as dialled from this country"
     )
-    call_script: str | None = None
-    fax_gateway: str | None = Field(
+    call_script: Text | None = None
+    fax_gateway: Line | None = Field(
         None, description="email-to-fax gateway address for `send --via smtp://...`, made from each number: "
         "{e164_digits} (77212420220) or {e164} (+77212420220), e.g. '{e164_digits}@fax.example.net'")
-    closing: str = Field("Yours sincerely,", description="the line above the signature")
+    closing: Line = Field("Yours sincerely,", description="the line above the signature")
     sender: Sender | None = None
     defaults: Defaults = Defaults()
     closed: list[Closed] = []
     open: list[Open] = []
-    context: dict[str, Any] = {}
+    context: Context = {}
     recipients: list[Recipient] = Field(min_length=1)
 
 
@@ -277,6 +282,8 @@ class _Loader(Document):
                 message = f"not a date: {item.get('input')!r}; write YYYY-MM-DD, e.g. 2003-01-06"
             elif item["type"] in ("string_type", "bool_type", "list_type", "dict_type", "model_type", "int_type"):
                 message = f"{message} (found {type(item.get('input')).__name__} {str(item.get('input'))[:40]!r})"
+            if item["type"] == "string_too_long":
+                message = limits.too_long(str(item.get("input")), int(item["ctx"]["max_length"])) or message
             if item["type"] == "too_short" and path == ("recipients",):
                 message = "a campaign needs at least one recipient"
             elif item["type"] == "too_short" and path[-1:] == ("fax",):
@@ -293,6 +300,10 @@ class _Loader(Document):
             return None, []
         self.unknown_keys(data, CampaignFile, ())
         raw = data.get("recipients")
+        self.long_text(data.get("context"), ("context",))
+        for i, item in enumerate(raw if isinstance(raw, list) else []):
+            if isinstance(item, dict):
+                self.long_text(item.get("context"), ("recipients", i, "context"))
         indexes: list[int] = []
         top = data
         if isinstance(raw, list) and raw:
@@ -313,6 +324,22 @@ class _Loader(Document):
         if not indexes:
             return None, []
         return model, indexes
+
+    def long_text(self, value: Any, path: Path_) -> None:
+        """An error for each string of ``context`` (at any depth) longer than a paragraph may be."""
+        if isinstance(value, str):
+            problem = limits.too_long(value, limits.TEXT)
+            if problem:
+                self.add("error", path, problem)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                problem = limits.too_long(str(key), limits.LINE)
+                if problem:
+                    self.add("error", path + (key,), f"the key is {problem}", key=True)
+                self.long_text(item, path + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.long_text(item, path + (i,))
 
     def unknown_keys(self, data: Any, model: type[BaseModel], path: Path_) -> None:
         if not isinstance(data, dict):

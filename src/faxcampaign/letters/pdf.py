@@ -8,6 +8,7 @@ meets reportlab's paragraph markup.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import functools
 import io
@@ -54,6 +55,7 @@ def register_fonts() -> str:
     # Ghostscript take binary streams.
     rl_config.useA85 = 0
     _reuse_compressed()
+    _measure_characters_once()
     for name, filename in FACES.items():
         # not shaped: Latin and Cyrillic need no shaping, and letters stay the same bytes as ever
         pdfmetrics.registerFont(_reusing_subsets(TTFont(name, str(FONT_DIR / filename), shapable=False)))
@@ -145,6 +147,111 @@ def _reuse_compressed() -> None:
 
     flate.encode = reusing
     flate._reused = True
+
+
+def _measure_characters_once() -> None:
+    """reportlab cuts a word too long for its line by measuring it a character at a time, anew each time
+    the paragraph is laid out; each character's width is looked up once per font and size instead (the
+    same widths, so the same lines)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import paragraph
+
+    if getattr(paragraph, "_measured_once", False):
+        return
+    tables: dict[tuple[str, float], dict[str, float]] = {}
+
+    def frag_word_iter(w: Any) -> Iterator[tuple[Any, float, str]]:
+        for f, s in w[1:]:
+            if hasattr(f, "cbDefn"):
+                yield f, getattr(f.cbDefn, "width", 0), s
+            elif s:
+                if isinstance(s, bytes):
+                    s = s.decode("utf8")
+                key = (f.fontName, f.fontSize)
+                table = tables.get(key)
+                if table is None:
+                    table = tables[key] = {}
+                for c in s:
+                    width = table.get(c)
+                    if width is None:
+                        width = table[c] = stringWidth(c, f.fontName, f.fontSize)
+                    yield f, width, c
+            else:
+                yield f, 0, s
+
+    paragraph._fragWordIter = frag_word_iter
+    paragraph._measured_once = True
+    _keep_lines_across_pages(paragraph.Paragraph)
+
+
+def _keep_lines_across_pages(paragraph: Any) -> None:
+    """A paragraph split at the foot of a page keeps, for the part that goes on, the lines it has already
+    laid out, when the next frame is as wide; reportlab would lay the rest out again on every page, time
+    that grows with the square of a long paragraph's length. Breaking lines greedily from the start of a
+    line at the same width gives the same lines, so the letter is the same."""
+    split = paragraph.split
+    break_lines = paragraph.breakLines
+
+    def split_keeping_lines(self: Any, width: float, height: float) -> Any:
+        parts = split(self, width, height)
+        if len(parts) == 2 and hasattr(self, "blPara") and hasattr(parts[0], "blPara"):
+            laid = self.blPara
+            count = len(parts[0].blPara.lines)
+            parts[0]._laid = (self._wrapWidths[-1], laid, laid.lines[:count])
+            parts[1]._laid = (self._wrapWidths[-1], laid, laid.lines[count:])
+        return parts
+
+    def reusing_lines(self: Any, widths: Sequence[float]) -> Any:
+        laid = getattr(self, "_laid", None)
+        if laid is not None and all(abs(w - laid[0]) < 1e-6 for w in widths):
+            lines = copy.copy(laid[1])
+            rest = laid[2]
+            first = getattr(rest[0], "sFW", None) if rest else None
+            if first:  # where each line starts in the paragraph's fragments, which now start at the first
+                rest = [copy.copy(line) for line in rest]
+                for line in rest:
+                    line.sFW -= first
+            lines.lines = rest
+            return lines
+        return break_lines(self, widths)
+
+    paragraph.split = split_keeping_lines
+    paragraph.breakLines = reusing_lines
+
+
+# A run of characters without white space longer than this is no word (nor a paragraph of Chinese): a
+# pasted blob. It is cut into pieces that each fit a line of the body, one to a line, in one pass.
+# reportlab would cut it a character at a time each time the paragraph is laid out, once or twice for
+# every page it spans: time that grows with the square of its length (minutes for 100,000 characters).
+LONG_RUN = 1000
+_LONG_RUN = re.compile(r"\S{" + str(LONG_RUN + 1) + ",}")
+
+
+def _break_long_runs(text: str) -> str:
+    if len(text) <= LONG_RUN or not _LONG_RUN.search(text):
+        return text
+    return _LONG_RUN.sub(lambda m: "\n".join(_pieces(m.group())), text)
+
+
+def _pieces(run: str) -> Iterator[str]:
+    """``run`` in pieces no wider than a body line on the narrower paper, measured in the widest face (a
+    character the letter font lacks counts as a full em, as wide as a fallback font's widest)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    limit = 0.95 * (min(page_size("a4")[0], page_size("letter")[0]) - 2 * MARGIN)
+    covered = _covered()
+    widths: dict[str, float] = {}
+    start = 0
+    width = 0.0
+    for i, c in enumerate(run):
+        w = widths.get(c)
+        if w is None:
+            w = widths[c] = (stringWidth(c, "DejaVuSerif-Bold", BODY_SIZE) if c in covered else BODY_SIZE)
+        if width + w > limit and i > start:
+            yield run[start:i]
+            start, width = i, 0.0
+        width += w
+    yield run[start:]
 
 
 def prepare(fonts: Sequence[Path] = ()) -> None:
@@ -522,7 +629,9 @@ def escape(text: str) -> str:
 
 
 def _text(text: str) -> str:
-    """Plain text as paragraph markup: escaped, and runs the letter font lacks in a fallback font."""
+    """Plain text as paragraph markup: escaped, runs the letter font lacks in a fallback font, and a run
+    too long to be a word cut into lines (_break_long_runs)."""
+    text = _break_long_runs(text)
     runs = _segments(text)
     if len(runs) == 1 and runs[0][0] is None:
         return escape(text).replace("\n", "<br/>")

@@ -6,16 +6,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from faxcampaign import csvfile
+from faxcampaign import csvfile, limits
 from faxcampaign.errors import RequestError
 from faxcampaign.letters.template import Signer
 
 SIGNER_COLUMNS = ("name", "organisation", "address", "email")
-MAX_SIGNER_FIELD = 500
 
 
 class SignersError(csvfile.CSVError):
     """The signers CSV cannot be used; ``path``, ``line`` and ``column`` say where."""
+
+
+def too_long(signer: Signer) -> tuple[str, str] | None:
+    """(the field, why) when a part of ``signer`` is longer than a line of the letter may be, else None."""
+    parts = [("name", signer.name), ("organisation", signer.organisation), ("email", signer.email),
+             *(("address", line) for line in signer.address)]
+    for field, value in parts:
+        problem = limits.too_long(value or "", limits.LINE)
+        if problem:
+            return field, problem
+    return None
 
 
 def unprintable(signer: Signer) -> str | None:
@@ -37,7 +47,7 @@ def read_signers(path: Path) -> list[Signer]:
     lines is written with a line break inside the cell (or, in a comma-separated file, with ``;``).
     """
     try:
-        table = csvfile.read(path, max_field=MAX_SIGNER_FIELD, what="signers CSV")
+        table = csvfile.read(path, what="signers CSV")  # each part of a signer is checked (too_long)
     except csvfile.CSVError as e:
         raise SignersError(e.path, e.line, e.column, e.message) from e
     if "name" not in table.header:
@@ -55,6 +65,9 @@ def read_signers(path: Path) -> list[Signer]:
         address = [part.strip() for part in cells.get("address", "").replace("\n", separator).split(separator)]
         signer = Signer(name, cells.get("organisation") or None, tuple(a for a in address if a),
                         cells.get("email") or None)
+        long = too_long(signer)
+        if long:
+            raise SignersError(path, row.line, row.column(long[0]), f"{long[0]}: {long[1]}")
         problem = unprintable(signer)
         if problem:
             raise SignersError(path, row.line, 0, problem)
@@ -77,6 +90,9 @@ def choose(signer: str | None, organisation: str | None, address: Sequence[str],
     if not signer and (organisation or address or email):
         raise RequestError("--organisation, --address and --email describe --signer; give --signer too", usage=True)
     one = Signer(" ".join(signer.split()), organisation, tuple(address), email) if signer and signer.strip() else None
+    long = too_long(one) if one else None
+    if long:
+        raise RequestError(f"{long[0]}: {long[1]}", option="--signer" if long[0] == "name" else f"--{long[0]}")
     problem = unprintable(one) if one else None
     if problem:
         raise RequestError(problem, "--signer")

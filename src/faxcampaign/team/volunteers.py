@@ -22,13 +22,12 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from faxcampaign import clock, csvfile
+from faxcampaign import clock, csvfile, limits
 from faxcampaign.campaign.hours import HoursError, OpeningHours, parse_hours
 
 COLUMNS = ("name", "email", "timezone", "country", "available", "offices", "languages", "cap")
 REQUIRED = ("name", "timezone", "available")
 MAX_BYTES = 5_000_000
-MAX_FIELD = 1000
 
 
 class VolunteersError(csvfile.CSVError):
@@ -73,7 +72,7 @@ def read_volunteers(path: Path, office_ids: Sequence[str] = ()) -> list[Voluntee
     ``office_ids``: the campaign's recipient ids, to check the ``offices`` column against (not checked
     when empty)."""
     try:
-        table = csvfile.read(path, max_bytes=MAX_BYTES, max_field=MAX_FIELD, what="volunteers CSV")
+        table = csvfile.read(path, max_bytes=MAX_BYTES, what="volunteers CSV")  # cells checked below
     except csvfile.CSVError as e:
         raise VolunteersError(e.path, e.line or 1, e.column or 1, e.message) from e
     header = table.header
@@ -96,6 +95,10 @@ def read_volunteers(path: Path, office_ids: Sequence[str] = ()) -> list[Voluntee
 
         if not any(cells.values()):
             continue
+        for column, value in cells.items():
+            problem = limits.too_long(value, limits.LINE if column in ("name", "email") else limits.TEXT)
+            if problem:
+                raise fail(column, problem)
         name = " ".join(cells.get("name", "").split())
         if not name:
             raise fail("name", "empty; every volunteer needs a name")
