@@ -6,8 +6,9 @@ import os
 import shutil
 import tempfile
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click.testing
 import pytest
@@ -134,3 +135,110 @@ def cli() -> Callable[..., click.testing.Result]:
         return result
 
     return invoke
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """Headless Chromium driven by selenium; ``downloads`` is its download folder."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    need(bool(chromium and driver_path), "chromium and chromedriver (apt-get install chromium chromium-driver)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        need(False, "selenium (pip install selenium)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium  # type: ignore[assignment]
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+
+
+ALWAYS_OPEN = MODERN.replace('hours: "Mo-Fr 09:00-13:00,14:00-18:00; PH off"', 'hours: "Mo-Su 00:00-24:00"')
+VOLUNTEERS = ("name,email,timezone,country,available\n"
+              "Ann Smith,ann@example.org,Europe/London,GB,Mo-Su 00:00-24:00\n"
+              "Ben Jones,ben@example.org,America/New_York,US,Mo-Su 00:00-24:00\n")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """A real `faxcampaign serve` on a loopback port, over the campaign in ``folder``."""
+
+    def __init__(self, campaign: Path, env: dict[str, str], port: int | None = None):
+        self.campaign, self.env = campaign, env
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: Any = None
+        self.output = campaign.parent / "serve.log"
+
+    def start(self) -> Served:
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        handle = open(self.output, "ab")  # noqa: SIM115 (the server's own output, kept for the tests)
+        self.process = subprocess.Popen([sys.executable, "-m", "faxcampaign", "serve", str(self.campaign), "--port",
+                                         str(self.port), "--base-url", self.url], env=self.env, stdout=handle,
+                                        stderr=handle)
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("serve did not start: " + self.output.read_text(errors="replace"))
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+    def invite(self, *args: str) -> list[dict[str, str]]:
+        import json
+        import subprocess
+        import sys
+
+        made = subprocess.run([sys.executable, "-m", "faxcampaign", "invite", str(self.campaign), "--base-url",
+                               self.url, "--format", "json", *args], env=self.env, capture_output=True, text=True)
+        assert made.returncode == 0, made.stderr
+        return list(json.loads(made.stdout))
+
+
+@pytest.fixture
+def served(tmp_path: Path, backend: str) -> Iterator[Served]:
+    """The always-open test campaign with two volunteers, served on SQLite and on PostgreSQL (``backend``)."""
+    campaign = tmp_path / "campaign.yaml"
+    campaign.write_text(ALWAYS_OPEN, encoding="utf-8")
+    (tmp_path / "letter.md.j2").write_text(LETTER, encoding="utf-8")
+    (tmp_path / "volunteers.csv").write_text(VOLUNTEERS, encoding="utf-8")
+    env = {**os.environ}
+    server = Served(campaign, env).start()
+    try:
+        yield server
+    finally:
+        server.stop()

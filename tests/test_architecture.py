@@ -64,8 +64,8 @@ def test_no_import_circles() -> None:
 def test_the_reportlab_internals_the_pdf_toolkit_patches() -> None:
     """letters/pdf.py swaps pdfdoc.PDFArray while a TrueType font adds its objects (_reusing_subsets and
     _numbers_array), wraps PDFZCompress.encode (_reuse_compressed), measures characters once
-    (_measure_characters_once) and keeps a split paragraph's lines (_keep_lines_across_pages). A reportlab release that renames or
-    reshapes them must fail here, by name, before it changes a letter."""
+    (_measure_characters_once) and keeps a split paragraph's lines (_keep_lines_across_pages). A reportlab
+    release that renames or reshapes them must fail here, by name, before it changes a letter."""
     from reportlab.pdfbase import pdfdoc, ttfonts
 
     assert "PDFArray" in ttfonts.TTFont.addObjects.__code__.co_names, \

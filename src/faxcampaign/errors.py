@@ -63,6 +63,11 @@ class RequestError(FaxCampaignError):
         super().__init__(message)
 
 
+class ConflictError(FaxCampaignError):
+    """The request conflicts with what the log already holds (a key used for another body, an entry
+    already voided)."""
+
+
 class CampaignError(FindingsError):
     """The campaign file could not be loaded; ``findings`` says every reason."""
 

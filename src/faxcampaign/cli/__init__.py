@@ -32,6 +32,8 @@ COMMANDS = {
     "check": ("campaign", "check"),
     "init": ("campaign", "init"),
     "schema": ("campaign", "schema"),
+    "invite": ("web", "invite"),
+    "serve": ("web", "serve"),
 }
 
 

@@ -81,7 +81,7 @@ def log_command(campaign: Path, recipient: str | None, outcome: str | None, numb
 @campaign_argument
 @tz_option()
 @now_option("The time for 'today' (your zone); default now.")
-@format_option(["table", "json", "csv"])
+@format_option(["table", "json", "csv", "html"])
 @log_option
 def status(campaign: Path, zone: str, now_text: str | None, fmt: str, log_path: str | None) -> None:
     """The campaign's progress from its log: offices reached, deliveries, numbers' health,
@@ -89,12 +89,14 @@ def status(campaign: Path, zone: str, now_text: str | None, fmt: str, log_path: 
 
     Offices not yet reached come first. A number is suspect when it got
     wrong-number or not-fax on two or more days with no delivery in between.
-    The json format is a stable contract: see docs/log.md.
+    The json format is a stable contract: see docs/log.md. The html format
+    is one self-contained page of charts (inline SVG, no script), for mail.
 
     \b
     Example:
       faxcampaign status campaign.yaml --tz Europe/London
       faxcampaign status campaign.yaml --format json
+      faxcampaign status campaign.yaml --format html > status.html
     """
     from faxcampaign.outputs.status import STATUS_FORMATS
     from faxcampaign.services.status import status as campaign_status

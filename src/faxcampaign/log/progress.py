@@ -94,6 +94,7 @@ class Progress:
     deadline: dt.date | None
     offices: list[OfficeProgress]  # not yet reached first, then by name
     rota: Coverage | None = None  # the saved rota's coverage, when there is one
+    delivered_at: tuple[dt.datetime, ...] = ()  # when each live delivery was made (for charts per day)
 
     @property
     def reached(self) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from faxcampaign.errors import FaxCampaignError
+from faxcampaign.errors import ConflictError, FaxCampaignError
 from faxcampaign.outcomes import GOT_THROUGH
 
 APPLICATION_ID = 0x46415843  # "FAXC" in the SQLite header: marks the file as ours
@@ -112,6 +112,19 @@ def row_key(*parts: object) -> str:
 # --- schema --------------------------------------------------------------------------------------
 
 
+class Link(NamedTuple):
+    """A personal link to the web app: whose, in which role, until when; never the token itself."""
+
+    id: int
+    name: str
+    role: str  # volunteer or organiser
+    details: str  # JSON: the volunteer's timezone, country, languages, offices, cap, email
+    created: dt.datetime
+    expires: dt.datetime
+    revoked: dt.datetime | None
+    last_used: dt.datetime | None
+
+
 class Dialect(NamedTuple):
     """What differs between the SQL of SQLite and PostgreSQL."""
 
@@ -196,6 +209,30 @@ MIGRATIONS: list[list[str]] = [
             saved TEXT NOT NULL)""",
         "CREATE INDEX rota_slot_by_time ON rota_slot (campaign, start_at)",
     ],
+    [
+        # the team's personal links (`invite`): only each token's hash is kept; inviting a name again
+        # revokes their older link. `details` is the volunteer's row of the volunteers file, as JSON.
+        """CREATE TABLE link (
+            id {serial},
+            campaign TEXT NOT NULL,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            details TEXT NOT NULL,
+            created TEXT NOT NULL,
+            expires TEXT NOT NULL,
+            revoked TEXT,
+            last_used TEXT)""",
+        "CREATE INDEX link_by_name ON link (campaign, name)",
+        # a web request's idempotency key, per volunteer: the same key again returns the same entry
+        """CREATE TABLE request_key (
+            campaign TEXT NOT NULL,
+            volunteer TEXT NOT NULL,
+            key TEXT NOT NULL,
+            body TEXT NOT NULL,
+            attempt BIGINT NOT NULL REFERENCES attempt (id),
+            PRIMARY KEY (campaign, volunteer, key))""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -246,11 +283,13 @@ def has_password(where: str) -> bool:
 class Log:
     """A campaign's outcome log. Use `open_log`; close it (or use it in a ``with``)."""
 
-    def __init__(self, connection: Any, where: str, campaign: str, dialect: Dialect = SQLITE):
+    def __init__(self, connection: Any, where: str, campaign: str, dialect: Dialect = SQLITE,
+                 pool: Pool | None = None):
         self._db = connection  # a sqlite3 or psycopg connection in autocommit mode; None: no log yet
         self.where = where
         self.campaign = campaign
         self.dialect = dialect
+        self._pool = pool  # closing gives the connection back to it
 
     def __enter__(self) -> Log:
         return self
@@ -261,7 +300,10 @@ class Log:
 
     def close(self) -> None:
         if self._db is not None:
-            self._db.close()
+            if self._pool is not None:
+                self._pool.give(self._db)
+            else:
+                self._db.close()
             self._db = None
 
     @property
@@ -355,13 +397,17 @@ class Log:
 
     # reading
 
+    _ENTRY = ("SELECT a.id, a.at, a.recipient, a.number, a.outcome, a.volunteer, a.signer, a.pages, a.note, "
+              "a.source, a.job, a.key, v.id, v.note FROM attempt a LEFT JOIN void v ON v.attempt = a.id")
+
+    @staticmethod
+    def _entry(r: Sequence[Any]) -> Entry:
+        return Entry(r[0], Attempt(from_utc_text(r[1]), *r[2:12]), r[12], r[13])
+
     def entries(self) -> list[Entry]:
         """Every attempt of this campaign, oldest first, voided ones marked."""
-        rows = self._query(
-            "SELECT a.id, a.at, a.recipient, a.number, a.outcome, a.volunteer, a.signer, a.pages, a.note, "
-            "a.source, a.job, a.key, v.id, v.note FROM attempt a LEFT JOIN void v ON v.attempt = a.id "
-            "WHERE a.campaign = ? ORDER BY a.at, a.id", (self.campaign,))
-        return [Entry(r[0], Attempt(from_utc_text(r[1]), *r[2:12]), r[12], r[13]) for r in rows]
+        rows = self._query(self._ENTRY + " WHERE a.campaign = ? ORDER BY a.at, a.id", (self.campaign,))
+        return [self._entry(r) for r in rows]
 
     def summary(self, since: dt.datetime) -> Summary:
         """What `status` and call sheets need, counted by the database rather than row by row here:
@@ -465,6 +511,87 @@ class Log:
         return [Job(r[0], r[1], r[2], r[3], r[4], from_utc_text(r[5]), from_utc_text(r[6]), from_utc_text(r[7]))
                 for r in rows]
 
+    def delivery_times(self) -> list[dt.datetime]:
+        """When each delivery that was not voided was made, oldest first."""
+        rows = self._query("SELECT at FROM attempt a WHERE campaign = ? AND outcome = 'delivered' AND a.id NOT IN "
+                           "(SELECT attempt FROM void) ORDER BY at", (self.campaign,))
+        return [from_utc_text(r[0]) for r in rows]
+
+    # personal links (services/links.py)
+
+    _LINK = "SELECT id, name, role, details, created, expires, revoked, last_used FROM link"
+
+    @staticmethod
+    def _link(row: Sequence[Any]) -> Link:
+        return Link(int(row[0]), row[1], row[2], row[3], from_utc_text(row[4]), from_utc_text(row[5]),
+                    from_utc_text(row[6]) if row[6] else None, from_utc_text(row[7]) if row[7] else None)
+
+    def add_link(self, name: str, role: str, token_hash: str, details: str, now: dt.datetime,
+                 expires: dt.datetime) -> None:
+        """A new link for ``name``; their older links stop working, in the same transaction."""
+        stamp = utc_text(now)
+        with self._write() as db:
+            db.execute(self.dialect.sql("UPDATE link SET revoked = ? WHERE campaign = ? AND name = ? AND revoked IS "
+                                        "NULL"), (stamp, self.campaign, name))
+            db.execute(self.dialect.sql("INSERT INTO link (campaign, name, role, token_hash, details, created, "
+                                        "expires) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                       (self.campaign, name, role, token_hash, details, stamp, utc_text(expires)))
+
+    def revoke_links(self, name: str, now: dt.datetime) -> int:
+        with self._write() as db:
+            cursor = db.execute(self.dialect.sql("UPDATE link SET revoked = ? WHERE campaign = ? AND name = ? AND "
+                                                 "revoked IS NULL"), (utc_text(now), self.campaign, name))
+            return max(int(cursor.rowcount), 0)
+
+    def links(self) -> list[Link]:
+        """Every link of the campaign, newest last."""
+        return [self._link(r) for r in self._query(self._LINK + " WHERE campaign = ? ORDER BY id", (self.campaign,))]
+
+    def link(self, token_hash: str) -> Link | None:
+        rows = self._query(self._LINK + " WHERE campaign = ? AND token_hash = ?", (self.campaign, token_hash))
+        return self._link(rows[0]) if rows else None
+
+    def touch_link(self, link_id: int, now: dt.datetime) -> None:
+        """Note when a link was last used (at most once a minute: a write per request would be wasteful)."""
+        stamp = utc_text(now)
+        early = utc_text(now - dt.timedelta(minutes=1))
+        with self._write() as db:
+            db.execute(self.dialect.sql("UPDATE link SET last_used = ? WHERE id = ? AND (last_used IS NULL OR "
+                                        "last_used < ?)"), (stamp, link_id, early))
+
+    def record_keyed(self, attempt: Attempt, volunteer: str, key: str, body: str,
+                     now: dt.datetime) -> tuple[int, bool]:
+        """Record ``attempt`` once per (volunteer, key): (its entry, True) when new, (the entry recorded
+        for the key before, False) when the same body comes again. Another body under a used key is a
+        `KeyConflict`."""
+        with self._write() as db:
+            found = db.execute(self.dialect.sql("SELECT body, attempt FROM request_key WHERE campaign = ? AND "
+                                                "volunteer = ? AND key = ?"),
+                               (self.campaign, volunteer, key)).fetchone()
+            if found is not None:
+                if found[0] != body:
+                    raise KeyConflict(f"the key {key!r} was used for another attempt (entry {found[1]})")
+                return int(found[1]), False
+            entry = self._insert(db, self._INSERT_ATTEMPT, self._attempt_row(attempt, utc_text(now)))
+            assert entry is not None
+            db.execute(self.dialect.sql("INSERT INTO request_key (campaign, volunteer, key, body, attempt) VALUES "
+                                        "(?, ?, ?, ?, ?)"), (self.campaign, volunteer, key, body, entry))
+            return entry, True
+
+    def entry(self, entry_id: int) -> Entry | None:
+        rows = self._query(self._ENTRY + " WHERE a.campaign = ? AND a.id = ?", (self.campaign, entry_id))
+        return self._entry(rows[0]) if rows else None
+
+    def entries_since(self, since: dt.datetime) -> list[Entry]:
+        """The attempts made at or after ``since``, oldest first (a day's feed)."""
+        rows = self._query(self._ENTRY + " WHERE a.campaign = ? AND a.at >= ? ORDER BY a.at, a.id",
+                           (self.campaign, utc_text(since)))
+        return [self._entry(r) for r in rows]
+
+
+class KeyConflict(ConflictError):
+    """A request key already recorded another attempt."""
+
 
 def copy_log(source: Log, target: Log) -> tuple[int, int, int]:
     """Copy one campaign's log from ``source`` into ``target`` (either backend to either) in one
@@ -561,6 +688,72 @@ def _reason(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
+class Pool:
+    """At most ``size`` open connections to one log, kept for reuse by a long-running process (`serve`).
+
+    While a pool is installed for a log (`install_pool`), `open_log` takes a connection from it and a Log's
+    `close` gives it back; a caller that finds every connection busy waits up to ``wait`` seconds, then gets
+    a `LogError`. A connection that broke is dropped, not given back."""
+
+    def __init__(self, where: str, size: int, wait: float = 10.0):
+        import queue
+        import threading
+
+        self.where, self.size, self.wait = where, size, wait
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+        self.dialect = POSTGRES if is_url(where) else SQLITE
+
+    def take(self, campaign: str) -> Log:
+        import queue
+
+        if not self._slots.acquire(timeout=self.wait):
+            raise LogError(f"{public(self.where)}: every connection to the log is busy; try again")
+        try:
+            db = self._idle.get_nowait()
+        except queue.Empty:
+            try:
+                opened = (_pg_open if self.dialect is POSTGRES else _sqlite_open)(self.where, campaign, True)
+            except BaseException:
+                self._slots.release()
+                raise
+            db, opened._db = opened._db, None
+        return Log(db, self.where, campaign, self.dialect, pool=self)
+
+    def give(self, db: Any) -> None:
+        broken = False
+        if self.dialect is POSTGRES:
+            import psycopg
+
+            broken = db.closed or db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        if broken:
+            with contextlib.suppress(Exception):
+                db.close()
+        else:
+            self._idle.put(db)
+        self._slots.release()
+
+    def close(self) -> None:
+        import queue
+
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+_pools: dict[str, Pool] = {}
+
+
+def install_pool(where: str, size: int) -> Pool:
+    """Keep connections to the log at ``where`` in a pool of ``size`` from now on (creating the log)."""
+    pool = _pools.get(where)
+    if pool is None:
+        pool = _pools[where] = Pool(where, size)
+    return pool
+
+
 def open_log(where: str, campaign: str, create: bool) -> Log:
     """Open the log at ``where`` (a SQLite file's path, or a postgresql:// URL) for ``campaign`` (its key).
 
@@ -568,6 +761,9 @@ def open_log(where: str, campaign: str, create: bool) -> Log:
     empty and nothing is written. A file or database that is not a faxcampaign log, or is one from a
     newer version, is an error and is left untouched.
     """
+    pool = _pools.get(where)
+    if pool is not None:
+        return pool.take(campaign)
     if is_url(where):
         return _pg_open(where, campaign, create)
     return _sqlite_open(where, campaign, create)

@@ -186,7 +186,14 @@ STATUS_FORMATS: dict[str, Callable[[Progress, str], str]] = {
     "table": status_table,
     "json": lambda p, zone: json.dumps(status_document(p, zone), indent=2, ensure_ascii=False) + "\n",
     "csv": status_csv,
+    "html": lambda p, zone: _page(p, zone),
 }
+
+
+def _page(p: Progress, zone: str) -> str:
+    from faxcampaign.outputs.charts import status_page
+
+    return status_page(p, zone)
 
 
 HISTORY_COLUMNS = ["entry", "at", "recipient", "number", "outcome", "by", "signer", "pages", "note", "source", "job",

@@ -11,7 +11,7 @@ from faxcampaign.services.base import tally
 
 if TYPE_CHECKING:
     from faxcampaign.log.progress import Progress
-    from faxcampaign.log.store import Entry
+    from faxcampaign.log.store import Entry, Job
 
 
 def status(campaign: Path, now: dt.datetime, log_place: str | None = None) -> Progress:
@@ -22,7 +22,8 @@ def status(campaign: Path, now: dt.datetime, log_place: str | None = None) -> Pr
     log, roster = open_campaign_log(campaign, log_place)
     with log:
         result = tally(roster, log, now)
-        return dataclasses.replace(result, rota=coverage(log.rota(), log.reports(), now))
+        return dataclasses.replace(result, rota=coverage(log.rota(), log.reports(), now),
+                                   delivered_at=tuple(log.delivery_times()))
 
 
 def history(campaign: Path, log_place: str | None = None) -> list[Entry]:
@@ -32,3 +33,22 @@ def history(campaign: Path, log_place: str | None = None) -> list[Entry]:
     log, _ = open_campaign_log(campaign, log_place)
     with log:
         return log.entries()
+
+
+def recent(campaign: Path, now: dt.datetime, log_place: str | None = None,
+           window: dt.timedelta = dt.timedelta(days=1)) -> list[Entry]:
+    """The attempts of the last ``window`` (a day by default), oldest first: the dashboard's feed."""
+    from faxcampaign.log.roster import open_campaign_log
+
+    log, _ = open_campaign_log(campaign, log_place)
+    with log:
+        return log.entries_since(now - window) if log.exists else []
+
+
+def queue(campaign: Path, log_place: str | None = None) -> list[Job]:
+    """The fax jobs handed to a backend that have not ended: the send queue."""
+    from faxcampaign.log.roster import open_campaign_log
+
+    log, _ = open_campaign_log(campaign, log_place)
+    with log:
+        return log.open_jobs() if log.exists else []

@@ -1,0 +1,84 @@
+"""The campaign's charts as inline SVG, from `status`'s progress: the dashboard of `serve` and
+`status --format html` draw the same ones. Every label is escaped; nothing is fetched."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import html
+from collections.abc import Sequence
+
+from faxcampaign import clock
+from faxcampaign.log.progress import Progress
+
+BAR = 18
+WIDTH = 320
+
+
+def _bars(title: str, rows: Sequence[tuple[str, int]]) -> str:
+    top = max((n for _, n in rows), default=0) or 1
+    height = BAR * len(rows) + 28
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH + 160}" height="{height}" '
+             f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>',
+             f'<text x="0" y="14" font-size="13" font-weight="bold">{html.escape(title)}</text>']
+    for i, (label, n) in enumerate(rows):
+        y = 24 + i * BAR
+        width = round(WIDTH * n / top)
+        parts.append(f'<text x="0" y="{y + 12}" font-size="11">{html.escape(label[:24])}</text>'
+                     f'<rect x="150" y="{y}" width="{width}" height="{BAR - 4}" fill="#3a6ea5"/>'
+                     f'<text x="{154 + width}" y="{y + 12}" font-size="11">{n}</text>')
+    if not rows:
+        parts.append('<text x="0" y="36" font-size="11">nothing yet</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def charts(p: Progress, zone: str) -> list[str]:
+    """Attempts by outcome, offices reached and not, deliveries per day (on ``zone``'s clock) and, with a
+    saved rota, its uncovered hours by hour of the day."""
+    outcomes: collections.Counter[str] = collections.Counter()
+    for o in p.offices:
+        outcomes.update(o.by_outcome)
+    reached = p.reached
+    per_day: collections.Counter[dt.date] = collections.Counter(clock.local_date(at, zone) for at in p.delivered_at)
+    out = [
+        _bars("Attempts by outcome", sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        _bars("Offices", [("reached", reached), ("not reached", p.in_campaign - reached)]),
+        _bars("Deliveries per day", [(f"{d:%a %d %b}", n) for d, n in sorted(per_day.items())]),
+    ]
+    if p.rota is not None:
+        hours: collections.Counter[int] = collections.Counter()
+        for _office, start, end in p.rota.uncovered:
+            at = start
+            while at < end:
+                hours[clock.convert(at, zone).hour] += 1
+                at += dt.timedelta(hours=1)
+        out.append(_bars("Uncovered rota hours (by hour)", [(f"{h:02d}:00", n) for h, n in sorted(hours.items())]))
+    return out
+
+
+def status_page(p: Progress, zone: str) -> str:
+    """`status --format html`: one self-contained page (inline SVG and style, no script, nothing fetched),
+    for cron to mail."""
+    from faxcampaign.outputs.status import last_outcome_text
+
+    e = html.escape
+    rows = []
+    for o in p.offices:
+        if not o.in_campaign:
+            continue
+        last = last_outcome_text(o, zone) or "no attempt yet"
+        suspect = ", ".join(f"{n.e164} ({n.reason})" for n in o.numbers.values() if n.suspect)
+        rows.append(f"<tr><td>{e(o.name)}</td><td>{'yes' if o.delivered else 'no'}</td><td>{o.attempts}</td>"
+                    f"<td>{e(last)}</td><td>{e(suspect)}</td></tr>")
+    title = e(p.title)
+    return "\n".join([
+        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{title}: status</title>",
+        "<style>body{font:14px sans-serif;max-width:60rem}td,th{padding:2px 6px;border-bottom:1px solid #ddd;"
+        "text-align:left}table{border-collapse:collapse}figure{margin:8px 0}</style></head><body>",
+        f"<h1>{title}</h1>",
+        f"<p>{p.reached} of {p.in_campaign} offices reached, as of {e(f'{clock.convert(p.now, zone):%Y-%m-%d %H:%M}')}"
+        f" {e(zone)}.</p>",
+        *(f"<figure>{chart}</figure>" for chart in charts(p, zone)),
+        "<table><thead><tr><th>Office</th><th>Reached</th><th>Attempts</th><th>Last</th><th>Suspect numbers</th>"
+        "</tr></thead><tbody>", *rows, "</tbody></table>", "</body></html>", ""])
