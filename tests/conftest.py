@@ -161,6 +161,7 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads
+    driver.options_binary, driver.driver_path = chromium, driver_path
     try:
         yield driver
     finally:

@@ -96,7 +96,7 @@ def mutate(rng: random.Random, base: dict[str, Any]) -> str:
         key = path[-1]
         action = rng.random()
         if action < 0.25:
-            parent[key] = rng.choice(SCALARS)
+            parent[key] = copy.deepcopy(rng.choice(SCALARS))  # SCALARS holds lists and dicts: never share them
         elif action < 0.45:
             value = parent[key]
             parent[key] = (value + _odd_text(rng)) if isinstance(value, str) else _odd_text(rng)

@@ -237,3 +237,79 @@ def test_two_hundred_volunteers_at_once(served: Served) -> None:
     history = json.loads(command(served, "history", str(served.campaign), "--format", "json").stdout)
     assert len(history) == 4000
     assert len({h["by"] for h in history}) == 200
+
+
+@SQLITE_ONLY
+def test_the_api_fuzzed_from_its_own_document(served: Served) -> None:
+    """schemathesis generates requests from /api/v1/openapi.json (a bounded number, so CI stays short):
+    no answer is a 5xx, every answer is JSON, and the document itself is valid OpenAPI."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    (ann,) = served.invite("--volunteers", str(served.campaign.parent / "volunteers.csv"), "--volunteer",
+                           "Ann Smith")
+    (olga,) = served.invite("--organiser", "Olga")
+    from openapi_spec_validator import validate
+
+    document = httpx.get(served.url + "/api/v1/openapi.json").json()
+    validate(document)
+    schema = schemathesis.openapi.from_dict(document)
+    seen: list[int] = []
+
+    def fuzz(operation: Any, token: str) -> None:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def check(case: Any) -> None:
+            response = case.call(base_url=served.url + "/api/v1", headers=bearer(token))
+            seen.append(response.status_code)
+            assert response.status_code < 500, (case.method, case.path, response.text)
+            assert response.headers["content-type"][0].startswith("application/json")  # schemathesis: a list
+
+        check()
+
+    for operation in schema.get_all_operations():
+        for token in (ann["token"], olga["token"]):
+            fuzz(operation.ok(), token)
+    assert len(seen) > 100 and {200, 403, 422}.issubset(seen), sorted(set(seen))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_two_servers_on_one_database(served: Served) -> None:
+    """Behind a load balancer: what one process records, the other shows; a revoked link fails on both."""
+    other = Served(served.campaign, served.env).start()
+    try:
+        ann, ben = served.invite("--volunteers", str(served.campaign.parent / "volunteers.csv"))
+        recorded = httpx.post(served.url + "/api/v1/attempts", headers=bearer(ann["token"]),
+                              json={"recipient": "president", "outcome": "delivered", "key": "one"})
+        assert recorded.status_code == 201
+        again = httpx.post(other.url + "/api/v1/attempts", headers=bearer(ann["token"]),
+                           json={"recipient": "president", "outcome": "delivered", "key": "one"})
+        assert again.status_code == 200 and again.json() == recorded.json()  # the key holds across processes
+        seen = {c["recipient"]: c for c in httpx.get(other.url + "/api/v1/calls",
+                                                    headers=bearer(ben["token"])).json()["calls"]}
+        assert seen["president"]["delivered_today"] == 1
+        assert command(served, "invite", str(served.campaign), "--revoke", "Ann Smith").returncode == 0
+        for server in (served, other):
+            assert httpx.get(server.url + "/api/v1/me", headers=bearer(ann["token"])).status_code == 401
+    finally:
+        other.stop()
+
+
+@SQLITE_ONLY
+def test_log_copy_carries_the_links_and_keys(served: Served, postgres: Any) -> None:
+    """The team moves from the laptop's SQLite log to PostgreSQL: the links and request keys go too."""
+    (ann,) = served.invite("--volunteers", str(served.campaign.parent / "volunteers.csv"), "--volunteer",
+                           "Ann Smith")
+    body = {"recipient": "court", "outcome": "busy", "key": "before-the-move"}
+    first = httpx.post(served.url + "/api/v1/attempts", headers=bearer(ann["token"]), json=body).json()
+    served.stop()
+    url = postgres.new_database()
+    copied = command(served, "log-copy", str(served.campaign), str(served.campaign.with_suffix(".log.sqlite")), url)
+    assert copied.returncode == 0, copied.stderr
+    moved = Served(served.campaign, {**served.env, "FAXCAMPAIGN_LOG": url}).start()
+    try:
+        assert httpx.get(moved.url + "/api/v1/me", headers=bearer(ann["token"])).json()["name"] == "Ann Smith"
+        again = httpx.post(moved.url + "/api/v1/attempts", headers=bearer(ann["token"]), json=body)
+        assert again.status_code == 200 and again.json()["entry"] == first["entry"]
+    finally:
+        moved.stop()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from faxcampaign.campaign.model import MAX_BYTES, Campaign
@@ -26,6 +27,44 @@ def load(path: str | Path, describe_numbers: bool = False) -> Campaign:
     never comes from the cache.
     """
     path = Path(path)
+    if _keeping and not describe_numbers:
+        remembered = _memo.get(path)
+        if remembered is not None and _stamp(path, remembered[1].templates.values()) == remembered[0]:
+            return remembered[1]
+    campaign = _load(path, describe_numbers)
+    if _keeping and not describe_numbers:
+        stamp = _stamp(path, campaign.templates.values())
+        if stamp is not None:
+            _memo[path] = (stamp, campaign)
+            if len(_memo) > 16:
+                _memo.pop(next(iter(_memo)))
+    return campaign
+
+
+# A long-running process (`serve`) loads the same file on every request: once it calls `keep_loaded`,
+# while the file and its letter templates keep their size, modification time and inode, the campaign it
+# loaded last is used again. A command run once reads the cache folder as ever.
+_memo: dict[Path, tuple[tuple[int, ...], Campaign]] = {}
+_keeping = False
+
+
+def keep_loaded() -> None:
+    global _keeping
+    _keeping = True
+
+
+def _stamp(path: Path, templates: Iterable[str]) -> tuple[int, ...] | None:
+    stamp: list[int] = []
+    try:
+        for place in (path, *(path.parent / name for name in templates)):
+            st = place.stat()
+            stamp += [st.st_mtime_ns, st.st_size, st.st_ino]
+    except OSError:
+        return None
+    return tuple(stamp)
+
+
+def _load(path: Path, describe_numbers: bool) -> Campaign:
     key = None if describe_numbers else _key(path)
     if key is not None:
         found = _cached(path, key)

@@ -22,10 +22,12 @@ from faxcampaign.cli.options import campaign_argument, format_option, log_option
 @click.option("--list", "listing", is_flag=True, help="Show who has a link, when it was last used, its state.")
 @click.option("--base-url", envvar="FAXCAMPAIGN_BASE_URL", metavar="URL",
               help="The address the team opens, e.g. https://calls.example.org; default $FAXCAMPAIGN_BASE_URL.")
+@click.option("--mail", metavar="URL", help="Mail each volunteer their link through this SMTP server "
+              "(smtp://host[:port][?starttls=yes] or smtps://host, as `send --via`), from the campaign's sender.")
 @format_option(["text", "json"])
 @log_option
 def invite(campaign: Path, volunteers_file: Path | None, names: tuple[str, ...], organiser: str | None,
-           zone: str | None, revoke: str | None, listing: bool, base_url: str | None, fmt: str,
+           zone: str | None, revoke: str | None, listing: bool, base_url: str | None, mail: str | None, fmt: str,
            log_path: str | None) -> None:
     """Make personal links to the team's web app (`serve`): one per volunteer.
 
@@ -61,13 +63,18 @@ def invite(campaign: Path, volunteers_file: Path | None, names: tuple[str, ...],
             click.echo(f"{s.name}\t{s.role}\t{s.state}\t{used}")
         return
     made = links.invite(links.InviteRequest(campaign, now, base_url, volunteers_file, names, organiser, zone,
-                                            log=log_path))
+                                            log=log_path, mail=mail))
     if fmt == "json":
         click.echo(json.dumps([{"name": m.name, "role": m.role, "url": m.url, "token": m.token} for m in made],
                               indent=2, ensure_ascii=False))
-        return
-    for m in made:
-        click.echo(f"{m.name}\t{m.url}")
+    else:
+        for m in made:
+            click.echo(f"{m.name}\t{m.url}")
+    failed = [m for m in made if m.mail_error]
+    for m in failed:
+        click.echo(f"warning: {m.name}'s link was not mailed: {m.mail_error}", err=True)
+    if failed:
+        raise SystemExit(1)
 
 
 @click.command("serve")
@@ -97,10 +104,11 @@ def serve(campaign: Path, host: str, port: int, base_url: str | None, forwarded_
         raise click.ClickException("serve needs the web extra: pip install 'faxcampaign[serve]'") from None
     from faxcampaign.log.roster import open_campaign_log, writable
     from faxcampaign.log.store import install_pool, location
-    from faxcampaign.services.base import load_campaign
+    from faxcampaign.services.base import load_campaign, long_running
     from faxcampaign.services.links import base_url as checked_url
     from faxcampaign.web.app import Settings, asgi
 
+    long_running()
     load_campaign(campaign)
     url = checked_url(base_url or f"http://{host}:{port}")
     log, roster = open_campaign_log(campaign, log_path)

@@ -79,7 +79,33 @@ def digest(path: Path) -> str | None:
 
 def load_roster(path: Path, log: Log) -> Roster:
     """The campaign's roster: from the log's cache while the file is unchanged, else by loading the file
-    (which reports every error in it) and caching the result in the log."""
+    (which reports every error in it) and caching the result in the log. A long-running process
+    (`keep_loaded`) keeps the last one while the file keeps its size, modification time and inode."""
+    try:
+        st = path.stat()
+        stamp: tuple[int, ...] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        stamp = None
+    remembered = _rosters.get(path)
+    if remembered is not None and remembered[0] == stamp:
+        return remembered[1]
+    roster = _load_roster(path, log)
+    if stamp is not None and _keeping:
+        _rosters[path] = (stamp, roster)
+    return roster
+
+
+_rosters: dict[Path, tuple[tuple[int, ...] | None, Roster]] = {}
+_keeping = False
+
+
+def keep_loaded() -> None:
+    """A long-running process (`serve`) keeps each campaign's roster while its file is unchanged."""
+    global _keeping
+    _keeping = True
+
+
+def _load_roster(path: Path, log: Log) -> Roster:
     key = digest(path)
     if key is not None and log.exists:
         cached = log.cached_roster(key)

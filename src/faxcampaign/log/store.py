@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from faxcampaign.errors import ConflictError, FaxCampaignError
+from faxcampaign.errors import FaxCampaignError
 from faxcampaign.outcomes import GOT_THROUGH
 
 APPLICATION_ID = 0x46415843  # "FAXC" in the SQLite header: marks the file as ours
@@ -224,14 +224,6 @@ MIGRATIONS: list[list[str]] = [
             revoked TEXT,
             last_used TEXT)""",
         "CREATE INDEX link_by_name ON link (campaign, name)",
-        # a web request's idempotency key, per volunteer: the same key again returns the same entry
-        """CREATE TABLE request_key (
-            campaign TEXT NOT NULL,
-            volunteer TEXT NOT NULL,
-            key TEXT NOT NULL,
-            body TEXT NOT NULL,
-            attempt BIGINT NOT NULL REFERENCES attempt (id),
-            PRIMARY KEY (campaign, volunteer, key))""",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -322,7 +314,7 @@ class Log:
     def _write(self) -> _Transaction:
         if self._db is None:
             raise LogError(f"{public(self.where)}: the log was opened for reading only")
-        return _Transaction(self._db, self.where, self.dialect)
+        return _Transaction(self._db, self.where, self.dialect, self._pool.writing if self._pool else None)
 
     def _insert(self, db: Any, statement: str, params: Sequence[Any]) -> int | None:
         """Run an INSERT ... ON CONFLICT DO NOTHING; the new row's id, or None if it was already there."""
@@ -559,24 +551,27 @@ class Log:
             db.execute(self.dialect.sql("UPDATE link SET last_used = ? WHERE id = ? AND (last_used IS NULL OR "
                                         "last_used < ?)"), (stamp, link_id, early))
 
-    def record_keyed(self, attempt: Attempt, volunteer: str, key: str, body: str,
-                     now: dt.datetime) -> tuple[int, bool]:
-        """Record ``attempt`` once per (volunteer, key): (its entry, True) when new, (the entry recorded
-        for the key before, False) when the same body comes again. Another body under a used key is a
-        `KeyConflict`."""
-        with self._write() as db:
-            found = db.execute(self.dialect.sql("SELECT body, attempt FROM request_key WHERE campaign = ? AND "
-                                                "volunteer = ? AND key = ?"),
-                               (self.campaign, volunteer, key)).fetchone()
-            if found is not None:
-                if found[0] != body:
-                    raise KeyConflict(f"the key {key!r} was used for another attempt (entry {found[1]})")
-                return int(found[1]), False
-            entry = self._insert(db, self._INSERT_ATTEMPT, self._attempt_row(attempt, utc_text(now)))
-            assert entry is not None
-            db.execute(self.dialect.sql("INSERT INTO request_key (campaign, volunteer, key, body, attempt) VALUES "
-                                        "(?, ?, ?, ?, ?)"), (self.campaign, volunteer, key, body, entry))
-            return entry, True
+    def record_once(self, attempt: Attempt, now: dt.datetime) -> tuple[Entry, bool]:
+        """Record ``attempt`` unless an attempt with its `key` is already in the log, in one statement:
+        (the entry, True) when new; (the entry already recorded under the key, False) else."""
+        assert attempt.key is not None
+        if self._db is None:
+            raise LogError(f"{public(self.where)}: the log was opened for reading only")
+        lock = self._pool.writing if self._pool else None
+        try:
+            if lock is not None:
+                lock.acquire()
+            new = self._insert(self._db, self._INSERT_ATTEMPT, self._attempt_row(attempt, utc_text(now)))
+        except _errors() as e:
+            raise LogError(f"{public(self.where)}: cannot write to the log: {_reason(e)}; nothing was "
+                           "recorded") from e
+        finally:
+            if lock is not None:
+                lock.release()
+        if new is not None:
+            return Entry(new, attempt), True
+        rows = self._query(self._ENTRY + " WHERE a.key = ?", (attempt.key,))
+        return self._entry(rows[0]), False
 
     def entry(self, entry_id: int) -> Entry | None:
         rows = self._query(self._ENTRY + " WHERE a.campaign = ? AND a.id = ?", (self.campaign, entry_id))
@@ -587,10 +582,6 @@ class Log:
         rows = self._query(self._ENTRY + " WHERE a.campaign = ? AND a.at >= ? ORDER BY a.at, a.id",
                            (self.campaign, utc_text(since)))
         return [self._entry(r) for r in rows]
-
-
-class KeyConflict(ConflictError):
-    """A request key already recorded another attempt."""
 
 
 def copy_log(source: Log, target: Log) -> tuple[int, int, int]:
@@ -610,6 +601,8 @@ def copy_log(source: Log, target: Log) -> tuple[int, int, int]:
     slots = [] if target.rota() else source._query(  # a rota already in the target is the target's own
         "SELECT recipient, start_at, end_at, volunteer, timezone, dial_from, saved FROM rota_slot WHERE campaign = ? "
         "ORDER BY id", (source.campaign,))
+    links = source._query("SELECT name, role, token_hash, details, created, expires, revoked, last_used FROM link "
+                          "WHERE campaign = ? ORDER BY id", (source.campaign,))
     sql = target.dialect.sql
     copied = [0, 0, 0]
     with target._write() as db:
@@ -632,6 +625,11 @@ def copy_log(source: Log, target: Log) -> tuple[int, int, int]:
         for row in ends:
             db.execute(sql("INSERT INTO job_end (backend, job, state, recorded) VALUES (?, ?, ?, ?) ON CONFLICT "
                            "(backend, job) DO NOTHING"), row)
+        for row in links:  # the team's links go on working against the copy (only hashes are kept)
+            db.execute(sql("INSERT INTO link (campaign, name, role, token_hash, details, created, expires, revoked, "
+                           "last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING"),
+                       (target.campaign, *row))
+
     if target.dialect is POSTGRES and copied[0]:
         target._db.execute("ANALYZE attempt")  # fresh statistics after a bulk copy: the planner needs them
     return copied[0], copied[1], copied[2]
@@ -641,18 +639,32 @@ class _Transaction:
     """``with`` block around one write: BEGIN (IMMEDIATE on SQLite: it waits for other writers), then
     COMMIT, or ROLLBACK on any error."""
 
-    def __init__(self, db: Any, where: str, dialect: Dialect):
-        self.db, self.where, self.dialect = db, where, dialect
+    def __init__(self, db: Any, where: str, dialect: Dialect, lock: Any = None):
+        self.db, self.where, self.dialect, self.lock = db, where, dialect, lock
 
     def __enter__(self) -> Any:
+        if self.lock is not None:
+            self.lock.acquire()
         try:
             self.db.execute(self.dialect.begin)
         except _errors() as e:
+            self._release()
             raise LogError(f"{public(self.where)}: cannot write to the log: {_reason(e)}") from e
         return self.db
 
+    def _release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
+        try:
+            self._finish(kind, value)
+        finally:
+            self._release()
+
+    def _finish(self, kind: type[BaseException] | None, value: BaseException | None) -> None:
         if kind is None:
             try:
                 self.db.execute("COMMIT")
@@ -703,6 +715,9 @@ class Pool:
         self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
         self.dialect = POSTGRES if is_url(where) else SQLITE
+        # SQLite takes one writer at a time and makes the others sleep and retry (its busy handler):
+        # this process's writers queue here instead, and hand the file over at once
+        self.writing = threading.Lock() if self.dialect is SQLITE else None
 
     def take(self, campaign: str) -> Log:
         import queue

@@ -1,5 +1,5 @@
 """The campaign's charts as inline SVG, from `status`'s progress: the dashboard of `serve` and
-`status --format html` draw the same ones. Every label is escaped; nothing is fetched."""
+`status --format html` (outputs/status.py) draw the same ones. Every label is escaped; nothing is fetched."""
 
 from __future__ import annotations
 
@@ -56,29 +56,3 @@ def charts(p: Progress, zone: str) -> list[str]:
         out.append(_bars("Uncovered rota hours (by hour)", [(f"{h:02d}:00", n) for h, n in sorted(hours.items())]))
     return out
 
-
-def status_page(p: Progress, zone: str) -> str:
-    """`status --format html`: one self-contained page (inline SVG and style, no script, nothing fetched),
-    for cron to mail."""
-    from faxcampaign.outputs.status import last_outcome_text
-
-    e = html.escape
-    rows = []
-    for o in p.offices:
-        if not o.in_campaign:
-            continue
-        last = last_outcome_text(o, zone) or "no attempt yet"
-        suspect = ", ".join(f"{n.e164} ({n.reason})" for n in o.numbers.values() if n.suspect)
-        rows.append(f"<tr><td>{e(o.name)}</td><td>{'yes' if o.delivered else 'no'}</td><td>{o.attempts}</td>"
-                    f"<td>{e(last)}</td><td>{e(suspect)}</td></tr>")
-    title = e(p.title)
-    return "\n".join([
-        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{title}: status</title>",
-        "<style>body{font:14px sans-serif;max-width:60rem}td,th{padding:2px 6px;border-bottom:1px solid #ddd;"
-        "text-align:left}table{border-collapse:collapse}figure{margin:8px 0}</style></head><body>",
-        f"<h1>{title}</h1>",
-        f"<p>{p.reached} of {p.in_campaign} offices reached, as of {e(f'{clock.convert(p.now, zone):%Y-%m-%d %H:%M}')}"
-        f" {e(zone)}.</p>",
-        *(f"<figure>{chart}</figure>" for chart in charts(p, zone)),
-        "<table><thead><tr><th>Office</th><th>Reached</th><th>Attempts</th><th>Last</th><th>Suspect numbers</th>"
-        "</tr></thead><tbody>", *rows, "</tbody></table>", "</body></html>", ""])

@@ -186,14 +186,39 @@ STATUS_FORMATS: dict[str, Callable[[Progress, str], str]] = {
     "table": status_table,
     "json": lambda p, zone: json.dumps(status_document(p, zone), indent=2, ensure_ascii=False) + "\n",
     "csv": status_csv,
-    "html": lambda p, zone: _page(p, zone),
+    "html": lambda p, zone: status_page(p, zone),
 }
 
 
-def _page(p: Progress, zone: str) -> str:
-    from faxcampaign.outputs.charts import status_page
+def status_page(p: Progress, zone: str) -> str:
+    """`status --format html`: one self-contained page (inline SVG and style, no script, nothing fetched),
+    for cron to mail."""
+    import html
 
-    return status_page(p, zone)
+    from faxcampaign import clock
+    from faxcampaign.outputs.charts import charts
+
+    e = html.escape
+    rows = []
+    for o in p.offices:
+        if not o.in_campaign:
+            continue
+        last = last_outcome_text(o, zone) or "no attempt yet"
+        suspect = ", ".join(f"{n.e164} ({n.reason})" for n in o.numbers.values() if n.suspect)
+        rows.append(f"<tr><td>{e(o.name)}</td><td>{'yes' if o.delivered else 'no'}</td><td>{o.attempts}</td>"
+                    f"<td>{e(last)}</td><td>{e(suspect)}</td></tr>")
+    title = e(p.title)
+    return "\n".join([
+        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{title}: status</title>",
+        "<style>body{font:14px sans-serif;max-width:60rem}td,th{padding:2px 6px;border-bottom:1px solid #ddd;"
+        "text-align:left}table{border-collapse:collapse}figure{margin:8px 0}</style></head><body>",
+        f"<h1>{title}</h1>",
+        f"<p>{p.reached} of {p.in_campaign} offices reached, as of {e(f'{clock.convert(p.now, zone):%Y-%m-%d %H:%M}')}"
+        f" {e(zone)}.</p>",
+        *(f"<figure>{chart}</figure>" for chart in charts(p, zone)),
+        "<table><thead><tr><th>Office</th><th>Reached</th><th>Attempts</th><th>Last</th><th>Suspect numbers</th>"
+        "</tr></thead><tbody>", *rows, "</tbody></table>", "</body></html>", ""])
+
 
 
 HISTORY_COLUMNS = ["entry", "at", "recipient", "number", "outcome", "by", "signer", "pages", "note", "source", "job",

@@ -9,6 +9,7 @@ recorded as `delivered`, with a note saying it was handed to the gateway.
 
 from __future__ import annotations
 
+import contextlib
 import email.message
 import email.utils
 import os
@@ -68,6 +69,24 @@ class SMTPGateway:
             return server
         except (OSError, smtplib.SMTPException) as e:
             raise SendError(f"{where}: {e}") from e
+
+    def mail(self, sender: tuple[str, str], to: str, subject: str, text: str) -> None:
+        """One plain mail (an invitation), with the same server and settings as faxing; a refusal is a
+        `SendError`."""
+        message = email.message.EmailMessage()
+        message["From"] = email.utils.formataddr(sender)
+        message["To"] = to
+        message["Subject"] = subject
+        message["Message-ID"] = email.utils.make_msgid(domain="faxcampaign")
+        message.set_content(text)
+        server = self._connect()
+        try:
+            server.send_message(message)
+        except smtplib.SMTPException as e:
+            raise SendError(f"SMTP server {self.host}:{self.port} refused the mail to {to}: {e}") from e
+        finally:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                server.quit()
 
     def submit(self, job: FaxJob, document: bytes, created: Callable[[str], None]) -> Result | None:
         message = self.message(job, document)

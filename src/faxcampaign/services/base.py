@@ -72,3 +72,13 @@ def in_range(day: dt.date, option: str | None = None) -> dt.date:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise RequestError(f"{day} is out of range: use a date between {FIRST_YEAR} and {LAST_YEAR}", option)
     return day
+
+
+def long_running() -> None:
+    """This process serves many requests (`serve`): keep each campaign loaded while its files are
+    unchanged, instead of reading them for every request."""
+    from faxcampaign.campaign import loader
+    from faxcampaign.log import roster
+
+    loader.keep_loaded()
+    roster.keep_loaded()

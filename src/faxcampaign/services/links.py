@@ -33,6 +33,7 @@ class Invitation:
     role: str
     url: str
     token: str
+    mail_error: str | None = None  # with --mail: why this one's mail did not go (the link is made all the same)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class InviteRequest:
     timezone: str | None = None  # the organiser's clock
     dial_from: str | None = None
     log: str | None = None
+    mail: str | None = None  # smtp://... : mail each volunteer their link, from the campaign's sender
 
 
 def token_hash(token: str) -> str:
@@ -122,6 +124,21 @@ def invite(request: InviteRequest) -> list[Invitation]:
         people.append((name, "organiser", {"timezone": zone, "dial_from": request.dial_from,
                                            "languages": [], "offices": [], "cap": None, "email": None}))
     expires = _expires(campaign.data.deadline, request.now)
+    mailer = None
+    if request.mail:
+        from faxcampaign.send.backends import backend_for
+        from faxcampaign.send.smtp import SMTPGateway
+
+        chosen = backend_for(request.mail)
+        if not isinstance(chosen, SMTPGateway):
+            raise RequestError("--mail takes smtp://host[:port] or smtps://host (as `send --via`)", "--mail")
+        mailer = chosen
+        if campaign.data.sender is None or not campaign.data.sender.email:
+            raise RequestError("--mail sends from the campaign's sender: give sender.email in the campaign file",
+                               "--mail")
+        unmailed = [name for name, _, details in people if not details.get("email")]
+        if unmailed:
+            raise RequestError(f"no email for {unmailed[0]!r} in the volunteers file", "--mail")
     made = []
     log, roster = open_campaign_log(request.campaign, request.log)
     with log:
@@ -132,6 +149,20 @@ def invite(request: InviteRequest) -> list[Invitation]:
             made.append(Invitation(name, role, f"{url}/v/{token}", token))
         if kept is not log:
             kept.close()
+    if mailer is not None:
+        sender = campaign.data.sender
+        assert sender is not None and sender.email
+        from faxcampaign.send.base import SendError
+
+        emails = {name: details["email"] for name, _, details in people}
+        for i, m in enumerate(made):
+            text = (f"Hello {m.name},\n\nThis is your personal link to the calls of \"{campaign.data.title}\":\n\n"
+                    f"{m.url}\n\nIt is yours alone: what you record with it is recorded in your name. Do not pass "
+                    "it on.\n")
+            try:
+                mailer.mail((sender.name, sender.email), emails[m.name], f"Your link for {campaign.data.title}", text)
+            except SendError as e:
+                made[i] = dataclasses.replace(m, mail_error=str(e))
     return made
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from faxcampaign import clock
 from faxcampaign.errors import ConflictError, FaxCampaignError, RequestError
-from faxcampaign.log.store import Entry, utc_text
+from faxcampaign.log.store import Entry
 from faxcampaign.services.callsheet import Sheet
 from faxcampaign.services.links import Holder
 
@@ -78,17 +78,23 @@ def record(campaign: Path, holder: Holder, recipient: str, outcome: str, now: dt
     with log:
         office = find_office(roster, recipient)
         e164 = find_number(office, number)
+        # a key is the volunteer's own: it becomes the attempt's unique key in the log, so the same tap
+        # sent twice (or to two servers) is recorded once, and a copied log keeps it
+        unique = None if key is None else "web:" + hashlib.sha256(
+            json.dumps([roster.key, holder.name, key]).encode()).hexdigest()
         attempt = Attempt(at=when, recipient=office.id, number=e164, outcome=name, volunteer=holder.name,
-                          pages=pages, note=note, source="web")
+                          pages=pages, note=note, source="web", key=unique)
         with writable(log, roster, campaign) as kept:
-            if key is None:
+            if unique is None:
                 (entry_id,) = kept.record([attempt], now)
-                new = True
-            else:
-                body = json.dumps([office.id, e164, name, utc_text(when) if at else None, pages, note])
-                entry_id, new = kept.record_keyed(attempt, holder.name,
-                                                  hashlib.sha256(key.encode()).hexdigest(), body, now)
-            entry = kept.entry(entry_id)
+                return Entry(entry_id, attempt), True
+            entry, new = kept.record_once(attempt, now)
+    if not new:
+        before = entry.attempt
+        same = (before.recipient, before.number, before.outcome, before.pages, before.note) == (
+            attempt.recipient, attempt.number, attempt.outcome, attempt.pages, attempt.note)
+        if not same or (at is not None and before.at != when) or before.volunteer != holder.name:
+            raise ConflictError(f"the key {key!r} was used for another attempt (entry {entry.id})")
     assert entry is not None
     return entry, new
 

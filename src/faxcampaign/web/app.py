@@ -3,6 +3,7 @@ JSON API under /api/v1. Every route authenticates the link's holder and calls a 
 
 from __future__ import annotations
 
+import base64
 import collections
 import dataclasses
 import datetime as dt
@@ -37,8 +38,12 @@ from faxcampaign.web import api
 
 HERE = Path(__file__).parent
 COOKIE = "faxcampaign"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+# The pages' style sheet is inlined (one round trip less before the first paint) and named by its hash;
+# the one script is a file. No other inline style or script can run.
+STYLE = (HERE / "static" / "app.css").read_text(encoding="utf-8")
+_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+CSP = (f"default-src 'none'; script-src 'self'; style-src 'sha256-{_STYLE_HASH}'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,6 +186,7 @@ def create_app(settings: Settings) -> Starlette:
     limiter = RateLimiter()
     pages = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                                undefined=jinja2.StrictUndefined)
+    pages.globals["style"] = STYLE
 
     def address(request: Request) -> str:
         return request.client.host if request.client else "unknown"
@@ -217,16 +223,10 @@ def create_app(settings: Settings) -> Starlette:
         cookie) the Origin and the form token checked; then ``handler`` in a worker thread, as the log's
         drivers block. Every error is a JSON answer."""
 
-        async def endpoint(request: Request) -> Response:
+        def answer(request: Request, token: str | None, by_cookie: bool, body: bytes,
+                   form: dict[str, str]) -> Response:
             try:
-                token, by_cookie = token_of(request)
-                body = await request.body() if request.method == "POST" else b""
-                form: dict[str, str] = {}
-                if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-                    from urllib.parse import parse_qsl
-
-                    form = dict(parse_qsl(body.decode("utf-8", "replace"), max_num_fields=50))
-                holder = await run_in_threadpool(holder_of, request, token)
+                holder = holder_of(request, token)
                 assert token is not None
                 if role and holder.role != role:
                     raise Problem(403, "forbidden", f"only an {role} may do this")
@@ -236,7 +236,7 @@ def create_app(settings: Settings) -> Starlette:
                     sent = request.headers.get("x-csrf-token") or form.get("csrf", "")
                     if not sent or not hmac.compare_digest(sent, csrf_for(token)):
                         raise Problem(403, "bad_csrf", "the page's form token is missing or wrong; reload the page")
-                return await run_in_threadpool(handler, Call(request, holder, token, body, form))
+                return handler(Call(request, holder, token, body, form))
             except Problem as p:
                 return problem_response(p)
             except RequestError as e:
@@ -252,6 +252,19 @@ def create_app(settings: Settings) -> Starlette:
                 return problem_response(Problem(503, "log_unavailable", str(e)))
             except FaxCampaignError as e:
                 return problem_response(Problem(422, "invalid", str(e)))
+
+        async def endpoint(request: Request) -> Response:
+            token, by_cookie = token_of(request)
+            try:
+                body = await request.body() if request.method == "POST" else b""
+            except Problem as p:
+                return problem_response(p)
+            form: dict[str, str] = {}
+            if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+                from urllib.parse import parse_qsl
+
+                form = dict(parse_qsl(body.decode("utf-8", "replace"), max_num_fields=50))
+            return await run_in_threadpool(answer, request, token, by_cookie, body, form)
 
         return endpoint
 
