@@ -128,15 +128,31 @@ def test_bad_campaign_for_check_has_no_traceback(tmp_path: Path) -> None:
         "'recipients'\n"
 
 
+def test_init_writes_a_starter_that_is_live_today(tmp_path: Path) -> None:
+    """init, check, plan: windows at once, on the starter's first day (a Monday here) and after."""
+    target = tmp_path / "live"
+    assert run("init", str(target), "--tz", "Europe/London", "--now", "2026-12-07T08:00").exit_code == 0
+    text = (target / "campaign.yaml").read_text()
+    assert "starts: 2026-12-07" in text and "deadline: 2026-12-21" in text
+    assert text.count("EXAMPLE: ") >= 3 and "+44 20 7946 0018" in text  # examples, at fictional numbers
+    check = run("check", str(target / "campaign.yaml"))
+    assert check.exit_code == 0 and ": error:" not in check.stdout and ": warning:" not in check.stdout
+    plan = run("plan", str(target / "campaign.yaml"), "--tz", "Europe/London", "--now", "2026-12-07T08:00",
+               "--format", "json")
+    windows = [w for o in json.loads(plan.stdout)["recipients"] for w in o["windows"]]
+    assert windows and min(w["start"] for w in windows).startswith("2026-12-07T09:00")
+    assert "has passed" not in plan.output
+
+
 def test_init_writes_starter_that_checks_and_never_overwrites(tmp_path: Path) -> None:
     target = tmp_path / "new"
-    result = run("init", str(target))
+    result = run("init", "--example", "karaganda-2003", str(target))
     assert result.exit_code == 0
     assert (target / "campaign.yaml").read_text() == (ROOT / "campaign.yaml").read_text()
     assert (target / "templates" / "letter.md.j2").read_text() == (ROOT / "templates/letter.md.j2").read_text()
     assert run("check", str(target / "campaign.yaml")).exit_code == 0
     (target / "campaign.yaml").write_text("mine")
-    again = run("init", str(target))
+    again = run("init", "--example", "karaganda-2003", str(target))
     assert again.exit_code == 1
     assert "not overwriting" in again.stderr
     assert (target / "campaign.yaml").read_text() == "mine"

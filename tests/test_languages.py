@@ -237,7 +237,8 @@ def test_languages_render_the_same_bytes_twice(tmp_path: Path) -> None:
 
 
 def test_init_russian_starter_checks_and_renders_russian_then_english(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["init", "--language", "ru", str(tmp_path / "c")], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["init", "--language", "ru", "--example", "karaganda-2003", str(tmp_path / "c")],
+                                catch_exceptions=False)
     assert result.exit_code == 0
     campaign = tmp_path / "c" / "campaign.yaml"
     check = CliRunner().invoke(cli, ["check", str(campaign)])
@@ -246,6 +247,11 @@ def test_init_russian_starter_checks_and_renders_russian_then_english(tmp_path: 
     text = pages(tmp_path / "out" / "president.pdf")
     assert text[0].lstrip().startswith("Перевод") and "Уважаемый Президент Назарбаев!" in text[0]
     assert any(page.lstrip().startswith("Original") for page in text[1:])
+    live = CliRunner().invoke(cli, ["init", "--language", "ru", str(tmp_path / "live")], catch_exceptions=False)
+    assert live.exit_code == 0
+    assert CliRunner().invoke(cli, ["check", str(tmp_path / "live" / "campaign.yaml")]).exit_code == 0
+    render(tmp_path / "live" / "campaign.yaml", tmp_path / "live-out")
+    assert pages(tmp_path / "live-out" / "example-ministry.pdf")[0].lstrip().startswith("Перевод")
 
 
 def test_a_fax_tiff_is_the_tiff_of_the_letters_pdf(tmp_path: Path) -> None:

@@ -313,3 +313,40 @@ def test_log_copy_carries_the_links_and_keys(served: Served, postgres: Any) -> N
         assert again.status_code == 200 and again.json()["entry"] == first["entry"]
     finally:
         moved.stop()
+
+
+@SQLITE_ONLY
+def test_an_edited_campaign_is_served_at_once(served: Served) -> None:
+    """serve keeps the campaign loaded while its file is unchanged, and loads it again when it changes."""
+    (ann,) = served.invite("--volunteers", str(served.campaign.parent / "volunteers.csv"), "--volunteer",
+                           "Ann Smith")
+
+    def offices() -> list[str]:
+        calls = httpx.get(served.url + "/api/v1/calls", headers=bearer(ann["token"])).json()["calls"]
+        return sorted(c["recipient"] for c in calls)
+
+    assert offices() == ["court", "president"]
+    text = served.campaign.read_text(encoding="utf-8")
+    served.campaign.write_text(text + '  - id: akimat\n    name: Karaganda Oblast Akimat\n    fax: "+7 7212 74 27 83"\n',
+                               encoding="utf-8")
+    assert offices() == ["akimat", "court", "president"]
+
+
+@SQLITE_ONLY
+def test_a_volunteers_page_shows_their_rota_slots(served: Served) -> None:
+    """With a rota saved, a volunteer's calls are their own slots."""
+    team = served.campaign.parent / "volunteers.csv"
+    (ann,) = served.invite("--volunteers", str(team), "--volunteer", "Ann Smith")
+    import datetime as dt
+
+    today = dt.datetime.now(dt.timezone.utc).date()
+    saved = command(served, "rota", str(served.campaign), "--volunteers", str(team), "--from", today.isoformat(),
+                    "--days", "2", "--tz", "Europe/London", "--save")
+    assert saved.returncode == 0, saved.stderr
+    rota = json.loads(command(served, "rota", str(served.campaign), "--volunteers", str(team), "--from",
+                              today.isoformat(), "--days", "2", "--tz", "Europe/London", "--format", "json").stdout)
+    mine = {(s["office"], s["start"]) for s in rota["slots"] if s["volunteer"] == "Ann Smith"}
+    calls = httpx.get(served.url + "/api/v1/calls", headers=bearer(ann["token"])).json()["calls"]
+    shown = {(c["recipient"], s["office_start"]) for c in calls for s in c["slots"]}
+    assert shown and all(c["slots"] for c in calls)
+    assert {office for office, _ in shown} <= {office for office, _ in mine}

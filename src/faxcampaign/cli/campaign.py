@@ -18,6 +18,7 @@ from faxcampaign.cli.options import (
     now,
     now_option,
     recipient_option,
+    tz_option,
     viewer_options,
 )
 
@@ -113,16 +114,25 @@ def schema() -> None:
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @click.option("--language", type=click.Choice(["en", "ru"]), default="en", show_default=True,
               help="ru: the offices get a Russian letter followed by the English original.")
-def init(directory: Path, force: bool, language: str) -> None:
-    """Write a starter campaign (a commented example) and its letter template.
+@click.option("--example", type=click.Choice(["karaganda-2003"]),
+              help="Write this real campaign as it was, instead of a starter that runs from today.")
+@tz_option("The zone whose today the starter begins on; default this computer's.")
+@now_option("The moment whose day the starter begins on (--tz); default now.")
+def init(directory: Path, force: bool, language: str, example: str | None, zone: str, now_text: str | None) -> None:
+    """Write a starter campaign and its letter template: it runs from today for
+    two weeks, with example offices to replace.
 
     \b
     Example:
       faxcampaign init my-campaign
-      faxcampaign init --language ru my-campaign
       faxcampaign check my-campaign/campaign.yaml
+      faxcampaign plan my-campaign/campaign.yaml
+      faxcampaign init --language ru my-campaign
+      faxcampaign init --example karaganda-2003 karaganda
     """
+    from faxcampaign import clock
     from faxcampaign.campaign.starter import write_starter
 
-    for path in write_starter(directory, force, language):
+    today = clock.local_date(now(now_text, zone), zone)
+    for path in write_starter(directory, force, language, example, today):
         click.echo(f"wrote {path}")

@@ -119,14 +119,45 @@ class Signer:
 
     @property
     def slug(self) -> str:
-        """A folder name from the signer's name: Latin letters as they are, Cyrillic transliterated."""
+        """A folder name a person can read, from the signer's name: Latin letters as they are, Russian and
+        Kazakh Cyrillic by the table below, every other script transliterated (anyascii), with a short
+        digest of the name then, so that two names that transliterate alike keep apart. Code points only
+        when nothing is left."""
+        from faxcampaign.campaign.model import SLUG
+
+        parts = []
+        borrowed = False
+        for c in self.name.lower():
+            if c in _TRANSLIT or c.isascii():
+                parts.append(_TRANSLIT.get(c, c))
+                continue
+            latin = unicodedata.normalize("NFKD", c).encode("ascii", "ignore").decode()
+            if latin:
+                parts.append(latin)
+                continue
+            from anyascii import anyascii
+
+            text = anyascii(c)
+            borrowed = borrowed or bool(text.strip())
+            parts.append(f"-{text}-" if len(text) > 1 and text[0].isupper() else text)  # a syllable of Chinese
+        slug = re.sub(r"[^a-z0-9]+", "-", "".join(parts).lower()).strip("-")
+        if borrowed and slug:
+            digest = hashlib.sha256(unicodedata.normalize("NFC", self.name).encode()).hexdigest()[:4]
+            slug = f"{slug[:59].strip('-')}-{digest}"
+        slug = slug[:64].strip("-")
+        return slug if SLUG.match(slug) else self.old_slug
+
+    @property
+    def old_slug(self) -> str:
+        """The folder name of earlier versions: as `slug` for Latin and Cyrillic names, code points for
+        other scripts. Letters rendered under it are still found, and calendar events keep it in their UID
+        (so a rota imported again updates its events)."""
         from faxcampaign.campaign.model import SLUG
 
         latin = "".join(_TRANSLIT.get(c, c) for c in self.name.lower())
         ascii_name = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
         slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:64].strip("-")
         if not SLUG.match(slug):
-            # Nothing Latin is left (e.g. a Greek or Chinese name): a stable code from its characters.
             slug = "signer-" + "-".join(f"{ord(c):x}" for c in self.name if c.isalnum())[:50].strip("-")
         return slug
 

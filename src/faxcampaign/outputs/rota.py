@@ -192,7 +192,7 @@ def as_ics(rota: Rota, only: int | None = None) -> str:
             event.add("dtend", instant(slot.end, volunteer.timezone))
             event.add("dtstamp", clock.convert(plan.now, "UTC"))
             stamp = f"{clock.convert(start, 'UTC'):%Y%m%dT%H%MZ}"
-            event.add("uid", f"{key}-{office.id}-{stamp}-{volunteer.slug}@faxcampaign".replace(" ", "-"))
+            event.add("uid", f"{key}-{office.id}-{stamp}-{volunteer.old_slug}@faxcampaign".replace(" ", "-"))
             event.add("description", "\n".join(lines))
             alarm = icalendar.Alarm()
             alarm.add("action", "DISPLAY")

@@ -47,7 +47,7 @@ def ident(backend: Backend) -> str:
 
 def tag(campaign: Campaign, office_id: str, signer: Signer) -> str:
     key = log_key(campaign.data.title, campaign.data.reference)
-    return f"faxcampaign {key[:40]} {office_id} {signer.slug}"[:120].replace('"', "'")
+    return f"faxcampaign {key[:40]} {office_id} {signer.old_slug}"[:120].replace('"', "'")  # as jobs had
 
 
 def dialable(office: Office, progress: Progress | None, allow_invalid: bool) -> tuple[list[str], str | None]:

@@ -104,14 +104,18 @@ def _letter_path(folder: Path | None, recipient_id: str, signer: str | None = No
     signer, DIR/<signer>/<id>.pdf as `render --signers` lays them out."""
     if folder is None:
         return None
+    places = [folder]
     if signer:
         from faxcampaign.letters.template import Signer
 
-        folder = folder / Signer(signer).slug
-    for suffix in ("pdf", "tif"):
-        candidate = folder / f"{recipient_id}.{suffix}"
-        if candidate.exists():
-            return str(candidate)
+        named = Signer(signer)
+        places = [folder / named.slug, folder / named.old_slug]  # the folder earlier versions wrote too
+        folder = places[0]
+    for place in places:
+        for suffix in ("pdf", "tif"):
+            candidate = place / f"{recipient_id}.{suffix}"
+            if candidate.exists():
+                return str(candidate)
     if signer:
         return (f"{folder / recipient_id}.pdf (not rendered yet: faxcampaign render --out {folder.parent} "
                 f"--signers FILE.csv, with {signer!r} in the file)")

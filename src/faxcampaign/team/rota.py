@@ -88,7 +88,7 @@ class Rota:
         """The index of the volunteer called ``name`` (or with that file name), case aside."""
         wanted = " ".join(name.split()).casefold()
         for i, v in enumerate(self.volunteers):
-            if v.name.casefold() == wanted or v.slug == wanted:
+            if v.name.casefold() == wanted or wanted in (v.slug, v.old_slug):
                 return i
         return None
 

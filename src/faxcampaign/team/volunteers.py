@@ -52,6 +52,12 @@ class Volunteer:
 
         return Signer(self.name).slug
 
+    @property
+    def old_slug(self) -> str:
+        from faxcampaign.letters.template import Signer
+
+        return Signer(self.name).old_slug
+
     def spans(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.datetime, dt.datetime]]:
         """(their local day, start, end) of every span they are available on their days first..last,
         as instants; a span the clocks jump over is dropped, as the scheduler drops an office's."""
