@@ -327,8 +327,8 @@ def test_an_edited_campaign_is_served_at_once(served: Served) -> None:
 
     assert offices() == ["court", "president"]
     text = served.campaign.read_text(encoding="utf-8")
-    served.campaign.write_text(text + '  - id: akimat\n    name: Karaganda Oblast Akimat\n    fax: "+7 7212 74 27 83"\n',
-                               encoding="utf-8")
+    akimat = '  - id: akimat\n    name: Karaganda Oblast Akimat\n    fax: "+7 7212 74 27 83"\n'
+    served.campaign.write_text(text + akimat, encoding="utf-8")
     assert offices() == ["akimat", "court", "president"]
 
 

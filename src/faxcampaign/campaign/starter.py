@@ -60,7 +60,8 @@ def _live(campaign: str, today: dt.date) -> str:
         (rest[rest.index("starts:"):rest.index("letter:")],
          f"starts: {today.isoformat()}      # today\ndeadline: {deadline.isoformat()}    # two weeks ahead\n"),
         (rest[rest.index("# The appeal wrote"):rest.index("call_script:")], ""),
-        ("  country: KZ\n  timezone: Asia/Almaty     # Karaganda and Astana both kept Almaty time (+06 in winter 2003)\n",
+        ("  country: KZ\n  timezone: Asia/Almaty     # Karaganda and Astana both kept Almaty time (+06 in winter "
+         "2003)\n",
          "  country: GB\n  timezone: Europe/London   # the offices' own zone: their hours are on their clock\n"),
         (rest[rest.index("recipients:"):], _LIVE_RECIPIENTS),
     ]
@@ -86,7 +87,11 @@ def starter_files(language: str = "en", example: str | None = None, today: dt.da
     folder = resources.files("faxcampaign") / "templates" / "starter"
     campaign = (folder / "campaign.yaml").read_text(encoding="utf-8")
     if example is None:
-        campaign = _live(campaign, today or dt.date.today())
+        if today is None:
+            from faxcampaign import clock
+
+            today = clock.local_date(clock.utc_now(), clock.system_zone_name())
+        campaign = _live(campaign, today)
     files = {"campaign.yaml": campaign, "templates/letter.md.j2": (folder / "letter.md.j2").read_text(encoding="utf-8")}
     if language == "ru":
         for old, new in _RUSSIAN:
