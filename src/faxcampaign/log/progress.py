@@ -42,7 +42,9 @@ class NumberHealth:
         return f"wrong number or not a fax line on {len(self.dead_days)} days ({days}) with no delivery since"
 
     def follow(self, outcome: str, at: dt.datetime, timezone: str) -> None:
-        """One attempt of the number's tail (its attempts from its last delivery on, oldest first)."""
+        """One attempt of the number's tail (its attempts from its last delivery on, oldest first): the
+        rules above, one attempt at a time. `progress` has the database do the same over the whole log
+        (`Summary.health`, `Summary.dead`); tests check the two agree."""
         self.last_outcome = outcome
         if outcome in GOT_THROUGH:
             self.consecutive_failures = 0
@@ -94,7 +96,7 @@ class Progress:
     deadline: dt.date | None
     offices: list[OfficeProgress]  # not yet reached first, then by name
     rota: Coverage | None = None  # the saved rota's coverage, when there is one
-    delivered_at: tuple[dt.datetime, ...] = ()  # when each live delivery was made (for charts per day)
+    deliveries_by_hour: tuple[tuple[dt.datetime, int], ...] = ()  # live deliveries per UTC hour (charts)
 
     @property
     def reached(self) -> int:
@@ -226,9 +228,13 @@ def progress(roster: Roster, summary: Summary, now: dt.datetime) -> Progress:
         office.numbers.setdefault(number, NumberHealth(number)).attempts = count
     for recipient, at, number, outcome, volunteer in summary.last:
         find(recipient).last = Last(from_utc_text(at), number, outcome, volunteer)
-    for recipient, number, outcome, at in summary.tails:
+    for recipient, number, last_outcome, failures in summary.health:
+        health = find(recipient).numbers[number]
+        health.last_outcome, health.consecutive_failures = last_outcome, failures
+    for recipient, number, first, last in summary.dead:
         office = find(recipient)
-        office.numbers[number].follow(outcome, from_utc_text(at), office.timezone)
+        office.numbers[number].dead_days.update(clock.local_date(from_utc_text(at), office.timezone)
+                                                for at in (first, last))
     todays: dict[str, tuple[str, str]] = {}
     for recipient, at in summary.delivered_since:
         office = find(recipient)

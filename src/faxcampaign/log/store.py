@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from faxcampaign.errors import FaxCampaignError
-from faxcampaign.outcomes import GOT_THROUGH
+from faxcampaign.outcomes import DEAD_LINE, GOT_THROUGH, NOT_COUNTED
 
 APPLICATION_ID = 0x46415843  # "FAXC" in the SQLite header: marks the file as ours
 BUSY_TIMEOUT_S = 30.0
@@ -65,8 +65,11 @@ class Summary(NamedTuple):
     numbers: list[tuple[str, str, int]]  # recipient, number, attempts
     last: list[tuple[str, str, str, str, str | None]]  # recipient, at, number, outcome, volunteer: the
     # latest attempt of each recipient (the last row of a recipient wins when two share that moment)
-    tails: list[tuple[str, str, str, str]]  # recipient, number, outcome, at: from each number's last
-    # delivered or partial on (all of its attempts if it never got through), oldest first
+    health: list[tuple[str, str, str, int]]  # recipient, number, its last outcome, its attempts since its
+    # last delivered or partial (all of them if it never got through), line errors left out
+    dead: list[tuple[str, str, str, str]]  # recipient, number, first and last `at` of its wrong-number and
+    # not-fax attempts since its last delivered or partial, one row per UTC date (the office's dates are
+    # told from them by the clock module: a UTC date's attempts fall on at most two of the office's dates)
     delivered_since: list[tuple[str, str]]  # recipient, at
 
 
@@ -407,22 +410,40 @@ class Log:
         live = "a.id NOT IN (SELECT attempt FROM void)"
         key = (self.campaign,)
         through = ", ".join(f"'{o}'" for o in sorted(GOT_THROUGH))
+        not_counted = ", ".join(f"'{o}'" for o in sorted(NOT_COUNTED))
+        dead_line = ", ".join(f"'{o}'" for o in sorted(DEAD_LINE))
+        # Per number: its latest delivered or partial (`mark`, and the greatest id at that moment, as
+        # attempts are ordered by time, then id); its attempts after the mark are its tail. The database
+        # walks each number's rows in its index, and a row per number (per number and UTC date for the
+        # dead-line days) reaches Python.
+        def x_live(t: str) -> str:
+            return f"{t}.id NOT IN (SELECT attempt FROM void)"
+
+        same = "x.campaign = ? AND x.recipient = m.recipient AND x.number = m.number"
+        marks = (f"n AS (SELECT recipient, number, count(*) AS attempts, max(CASE WHEN outcome IN ({through}) "
+                 f"THEN at END) AS mark FROM attempt a WHERE campaign = ? AND {live} GROUP BY recipient, number), "
+                 f"m AS (SELECT recipient, number, attempts, mark, (SELECT max(id) FROM attempt x WHERE "
+                 f"{same.replace('m.', 'n.')} AND x.at = n.mark AND x.outcome IN ({through}) AND {x_live('x')}) AS "
+                 "mark_id FROM n)")
+        tail = "(m.mark IS NULL OR x.at > m.mark OR (x.at = m.mark AND x.id > m.mark_id))"
+        per_number = self._query(
+            f"WITH {marks} SELECT recipient, number, attempts, (SELECT outcome FROM attempt x WHERE {same} AND "
+            f"{x_live('x')} ORDER BY x.at DESC, x.id DESC LIMIT 1), (SELECT count(*) FROM attempt x WHERE {same} AND "
+            f"{x_live('x')} AND x.outcome NOT IN ({not_counted}) AND {tail}) FROM m", key * 4)
         return Summary(
             counts=self._query(f"SELECT recipient, outcome, count(*), max(at) FROM attempt a WHERE campaign = ? "
                                f"AND {live} GROUP BY recipient, outcome", key),
-            numbers=self._query(f"SELECT recipient, number, count(*) FROM attempt a WHERE campaign = ? AND {live} "
-                                "GROUP BY recipient, number", key),
+            numbers=[(r[0], r[1], r[2]) for r in per_number],
             last=self._query(
                 f"WITH latest AS (SELECT recipient, max(at) AS at FROM attempt a WHERE campaign = ? AND {live} "
                 "GROUP BY recipient) SELECT a.recipient, a.at, a.number, a.outcome, a.volunteer FROM latest l "
                 f"JOIN attempt a ON a.campaign = ? AND a.recipient = l.recipient AND a.at = l.at WHERE {live} "
                 "ORDER BY a.id", key * 2),
-            tails=self._query(
-                f"WITH through AS (SELECT recipient, number, max(at) AS at FROM attempt a WHERE campaign = ? AND "
-                f"outcome IN ({through}) AND {live} GROUP BY recipient, number) "
-                "SELECT a.recipient, a.number, a.outcome, a.at FROM attempt a LEFT JOIN through t ON "
-                "t.recipient = a.recipient AND t.number = a.number WHERE a.campaign = ? AND "
-                f"(t.at IS NULL OR a.at >= t.at) AND {live} ORDER BY a.at, a.id", key * 2),
+            health=[(r[0], r[1], r[3], int(r[4])) for r in per_number],
+            dead=self._query(
+                f"WITH {marks} SELECT x.recipient, x.number, min(x.at), max(x.at) FROM m JOIN attempt x ON {same} AND "
+                f"x.outcome IN ({dead_line}) WHERE {x_live('x')} AND {tail} GROUP BY x.recipient, x.number, "
+                "substr(x.at, 1, 10)", key * 3),
             delivered_since=self._query(f"SELECT recipient, at FROM attempt a WHERE campaign = ? AND "
                                         f"outcome = 'delivered' AND at >= ? AND {live}", (*key, utc_text(since))),
         )
@@ -503,11 +524,13 @@ class Log:
         return [Job(r[0], r[1], r[2], r[3], r[4], from_utc_text(r[5]), from_utc_text(r[6]), from_utc_text(r[7]))
                 for r in rows]
 
-    def delivery_times(self) -> list[dt.datetime]:
-        """When each delivery that was not voided was made, oldest first."""
-        rows = self._query("SELECT at FROM attempt a WHERE campaign = ? AND outcome = 'delivered' AND a.id NOT IN "
-                           "(SELECT attempt FROM void) ORDER BY at", (self.campaign,))
-        return [from_utc_text(r[0]) for r in rows]
+    def deliveries_by_hour(self) -> list[tuple[dt.datetime, int]]:
+        """(the start of a UTC hour, deliveries not voided in it), oldest first: a row per hour, however
+        many deliveries the log holds."""
+        rows = self._query("SELECT substr(at, 1, 13), count(*) FROM attempt a WHERE campaign = ? AND outcome = "
+                           "'delivered' AND a.id NOT IN (SELECT attempt FROM void) GROUP BY substr(at, 1, 13) "
+                           "ORDER BY 1", (self.campaign,))
+        return [(dt.datetime.fromisoformat(r[0] + ":00:00+00:00"), int(r[1])) for r in rows]
 
     # personal links (services/links.py)
 
@@ -876,6 +899,9 @@ def _pg_open(where: str, campaign: str, create: bool) -> Log:
         if version is None or version < SCHEMA_VERSION:
             _pg_migrate(db, where)
         db.execute(f"SET search_path TO {PG_SCHEMA}")
+        # The log's queries are short: compiling them (PostgreSQL's JIT, on for costly-looking plans) took
+        # longer than running them, half a second of `status` over 100,000 attempts.
+        db.execute("SET jit = off")
     except psycopg.Error as e:
         db.close()
         raise LogError(f"{public(where)}: cannot use the log: {_reason(e)}") from e

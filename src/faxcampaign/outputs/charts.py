@@ -34,13 +34,16 @@ def _bars(title: str, rows: Sequence[tuple[str, int]]) -> str:
 
 
 def charts(p: Progress, zone: str) -> list[str]:
-    """Attempts by outcome, offices reached and not, deliveries per day (on ``zone``'s clock) and, with a
-    saved rota, its uncovered hours by hour of the day."""
+    """Attempts by outcome, offices reached and not, deliveries per day (on ``zone``'s clock, each UTC
+    hour's deliveries on the day the hour starts in) and, with a saved rota, its uncovered hours by hour of
+    the day."""
     outcomes: collections.Counter[str] = collections.Counter()
     for o in p.offices:
         outcomes.update(o.by_outcome)
     reached = p.reached
-    per_day: collections.Counter[dt.date] = collections.Counter(clock.local_date(at, zone) for at in p.delivered_at)
+    per_day: collections.Counter[dt.date] = collections.Counter()
+    for hour, count in p.deliveries_by_hour:  # by the hour's start: exact for zones a whole hour off UTC
+        per_day[clock.local_date(hour, zone)] += count
     out = [
         _bars("Attempts by outcome", sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
         _bars("Offices", [("reached", reached), ("not reached", p.in_campaign - reached)]),

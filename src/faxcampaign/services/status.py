@@ -22,8 +22,9 @@ def status(campaign: Path, now: dt.datetime, log_place: str | None = None) -> Pr
     log, roster = open_campaign_log(campaign, log_place)
     with log:
         result = tally(roster, log, now)
-        return dataclasses.replace(result, rota=coverage(log.rota(), log.reports(), now),
-                                   delivered_at=tuple(log.delivery_times()))
+        slots = log.rota()
+        return dataclasses.replace(result, rota=coverage(slots, log.reports() if slots else [], now),
+                                   deliveries_by_hour=tuple(log.deliveries_by_hour()))
 
 
 def history(campaign: Path, log_place: str | None = None) -> list[Entry]:
