@@ -132,6 +132,8 @@ def test_an_unreachable_server_is_a_clear_error_with_what_to_do(write_campaign: 
     assert result.exit_code == 1
     assert "cannot reach the log" in result.stderr and "faxcampaign log-copy" in result.stderr
     assert "Traceback" not in result.output
+    status = run("status", str(write_campaign()), "--log", url)  # a read-only command: says it read nothing
+    assert status.exit_code == 1 and "nothing was read from it or recorded in it" in status.stderr
 
 
 def test_a_password_on_the_command_line_is_warned_about_and_never_printed(write_campaign: Callable[..., Path],

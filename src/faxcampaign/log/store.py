@@ -878,8 +878,9 @@ def _sqlite_migrate(db: sqlite3.Connection, where: str) -> None:
         raise LogError(f"{where}: cannot set up the log: {e}") from e
 
 
-UNREACHABLE = ("nothing was recorded: try again later, or record it in a file meanwhile (--log local.sqlite) "
-               "and copy that over when the server is back: faxcampaign log-copy CAMPAIGN local.sqlite URL")
+UNREACHABLE = ("nothing was read from it or recorded in it: try again later; a command that records can record "
+               "into a file meanwhile (--log local.sqlite), to copy over when the server is back: faxcampaign "
+               "log-copy CAMPAIGN local.sqlite URL")
 
 
 def _pg_open(where: str, campaign: str, create: bool) -> Log:
