@@ -3,6 +3,9 @@
 Target: under 1 s wall for load + plan on a 2-core machine. Prints each stage, and a baseline in the
 same run: the same number of bare pytz localize() calls the plan needs, so a slow machine shows up as
 a slow baseline too. Also checks that `plan` imports neither reportlab nor phonenumbers' geocoder.
+Each format as a whole command, with its peak memory (target: under 120 MB, as outputs are written as
+they are made), and the first `plan` after the file is edited beside reading it with PyYAML's C loader
+(target: within 2.5x).
 
     python bench/bench_plan.py [--recipients N] [--days N]
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +42,14 @@ def generate(folder: Path, count: int) -> Path:
     return path
 
 
+def peak(command: list[str]) -> int:
+    """The peak resident memory (KiB) of ``command``, run as the only child of a fresh interpreter."""
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    return int(subprocess.run([sys.executable, "-c", probe, *command], check=True, capture_output=True,
+                              text=True).stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=5000)
@@ -60,12 +72,24 @@ def main() -> None:
         text = output.as_json(result, "GB")
         t3 = time.perf_counter()
         whole = {}
-        for fmt in ("json", "table", "csv"):
+        peaks = {}
+        for fmt in ("json", "table", "csv", "ics"):
             command = [sys.executable, "-m", "faxcampaign", "plan", str(path), "--from", "2026-12-01", "--days",
                        str(args.days), "--tz", "Europe/London", "--now", "2026-12-01T00:00", "--format", fmt]
             c0 = time.perf_counter()
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            peaks[fmt] = peak(command)
             whole[fmt] = time.perf_counter() - c0
+        # the first run after the file is edited (nothing cached) beside reading it with PyYAML's C loader
+        firsts, floors = [], []
+        for i in range(3):
+            path.write_text(path.read_text() + f"# edit {i}\n")
+            c0 = time.perf_counter()
+            subprocess.run(command[:-2] + ["--format", "json"], check=True, stdout=subprocess.DEVNULL)
+            firsts.append(time.perf_counter() - c0)
+            c0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "import sys, yaml; yaml.load(open(sys.argv[1]), yaml.CLoader)",
+                            str(path)], check=True)
+            floors.append(time.perf_counter() - c0)
     windows = sum(len(p.windows) for p in result.offices)
 
     # Baseline: the localize() calls a naive scheduler would make, one per window edge, without caching.
@@ -86,7 +110,13 @@ def main() -> None:
     print(f"baseline: {windows * 2} bare pytz localize() calls {b1 - b0:6.3f} s "
           f"(plan is {(t2 - t1) / (b1 - b0):.2f}x that)")
     for fmt, seconds in whole.items():
-        print(f"whole command, --format {fmt:5}            {seconds:6.3f} s   (start-up, load, plan, output)")
+        fits = "ok" if peaks[fmt] < 120 * 1024 else "MISSED"
+        print(f"whole command, --format {fmt:5}            {seconds:6.3f} s   (start-up, load, plan, output); "
+              f"peak memory {peaks[fmt] / 1024:5.0f} MB   target < 120 MB: {fits}")
+    first, floor = statistics.median(firsts), statistics.median(floors)
+    print(f"first plan after an edit: min {min(firsts):.3f} s, median {first:.3f} s; PyYAML C loader of the same "
+          f"file: min {min(floors):.3f} s, median {floor:.3f} s; {first / floor:.2f}x   target <= 2.5x: "
+          f"{'ok' if first / floor <= 2.5 else 'MISSED'}")
     heavy = [m for m in ("reportlab", "phonenumbers.geocoder") if m in sys.modules]
     print(f"heavy modules imported by plan: {heavy or 'none'}")
     print(f"clock cache: {clock.wall.cache_info()}")

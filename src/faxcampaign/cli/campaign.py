@@ -91,7 +91,10 @@ def plan(campaign: Path, first: dt.date | None, days: int, zone: str, dial_from:
     message = notice(result.plan)
     if message and fmt != "table":
         click.echo(message, err=True)
-    click.echo(FORMATTERS[fmt](result.plan, dial_from, result.progress), nl=False)
+    out = click.get_text_stream("stdout")
+    for chunk in FORMATTERS[fmt](result.plan, dial_from, result.progress):  # written as it is made
+        out.write(chunk)
+    out.flush()
     if result.warnings and not quiet:
         click.echo(f"{campaign}: {len(result.warnings)} warning(s); see: faxcampaign check {campaign}", err=True)
 

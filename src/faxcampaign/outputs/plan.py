@@ -8,7 +8,7 @@ import io
 import json
 import secrets
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from faxcampaign import clock
@@ -42,6 +42,12 @@ def notice(plan: Plan) -> str | None:
 
 
 def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
+    return "".join(table_chunks(plan, dial_from, progress))
+
+
+def table_chunks(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> Iterator[str]:
+    """The table a day at a time (each chunk ends with a line end), so that a long plan is written as
+    it is made and never held whole."""
     data = plan.campaign.data
     title = heading(data.title, data.reference)
     where = f"dialled from {dial_from}" if dial_from else "in international format"
@@ -53,7 +59,8 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
                              subsequent_indent="     ")
     message = notice(plan)
     if message:
-        return "\n".join([*out, "", message]) + "\n"
+        yield "\n".join([*out, "", message]) + "\n"
+        return
     from faxcampaign.schedule.plan import never_open
 
     idle = [p.office for p in plan.offices if not p.days.spans and not p.days.closed]
@@ -78,8 +85,10 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
     offices: dict[int, tuple[str, str, list[str]]] = {}
     next_plan = following[0] if following is not None else None
     for offset in range(plan.days):
+        yield "\n".join(out) + "\n"
+        out = []
         day = plan.first + dt.timedelta(days=offset)
-        todays = by_day.get(day, [])
+        todays = by_day.pop(day, [])
         shut = shut_by_day.get(day, [])
         out += ["", f"{day:%a %d %b %Y}"]
         if not todays and not shut:
@@ -113,7 +122,7 @@ def table(plan: Plan, dial_from: str | None, progress: Progress | None = None) -
         for c in shut:
             out += textwrap.wrap(f"closed  {c.office.name}: {c.reason} ({c.date:%a %d %b} local)", WIDTH,
                                  initial_indent="  ", subsequent_indent=" " * 10)
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"
 
 
 def _fitted(name: str, mark: str) -> str:
@@ -179,12 +188,20 @@ CSV_COLUMNS = ["id", "name", "office_start", "office_end", "viewer_start", "view
 
 
 def as_csv(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
-    """One row per window. The cells an office's rows share, and those its calendar's windows share,
-    are written once and joined (each cell is quoted on its own, so the bytes are the same)."""
+    return "".join(csv_chunks(plan, dial_from, progress))
+
+
+def csv_chunks(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> Iterator[str]:
+    """One row per window, a thousand rows a chunk. The cells an office's rows share, and those its
+    calendar's windows share, are written once and joined (each cell is quoted on its own, so the bytes
+    are the same)."""
     spans: dict[tuple[int, int], str] = {}
     offices: dict[int, tuple[str, str]] = {}
     lines = [_csv_cells(CSV_COLUMNS)]
     for p, i, v in plan.slots():
+        if len(lines) >= 1000:
+            yield "\n".join(lines) + "\n"
+            lines = []
         key = (id(p.days), i)
         times = spans.get(key)
         if times is None:
@@ -198,7 +215,7 @@ def as_csv(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
                                        _csv_cells(["; ".join(office.fax),
                                                    "; ".join(dial(n, dial_from) for n in office.fax)]))
         lines.append(f"{person[0]},{times},{person[1]}")
-    return "\n".join(lines) + "\n"
+    yield "\n".join(lines) + "\n"
 
 
 def _csv_cells(cells: list[str]) -> str:
@@ -216,10 +233,14 @@ def one_line(text: str) -> str:
 
 
 def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
-    """The plan as iCalendar, written line by line with icalendar's escaping, folding and time zones
-    (formats.py); the text an office's (or a calendar's) events share is made once, so that a plan of
-    200,000 windows takes seconds, not minutes. The bytes are those icalendar would write for the same
-    events (tested)."""
+    return "".join(ics_chunks(plan, dial_from, progress))
+
+
+def ics_chunks(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> Iterator[str]:
+    """The plan as iCalendar, a thousand events a chunk, written line by line with icalendar's escaping,
+    folding and time zones (formats.py); the text an office's (or a calendar's) events share is made
+    once, so that a plan of 200,000 windows takes seconds, not minutes. The bytes are those icalendar
+    would write for the same events (tested)."""
     from faxcampaign.letters import template as letters
 
     slots = plan.slots()
@@ -234,6 +255,9 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
     times: dict[tuple[int, int], tuple[str, str, str]] = {}
     out = [head]
     for p, i, _ in slots:
+        if len(out) >= 1000:
+            yield "".join(out)
+            out = []
         office = p.office
         texts = offices.get(id(p))
         if texts is None:
@@ -252,7 +276,7 @@ def as_ics(plan: Plan, dial_from: str | None, progress: Progress | None = None) 
         out.append(f"BEGIN:VEVENT\r\n{texts[0]}\r\n{span[0]}\r\n{span[1]}\r\n{stamp}\r\n{uid}\r\n{texts[1]}\r\n"
                    "END:VEVENT\r\n")
     out.append("END:VCALENDAR\r\n")
-    return "".join(out)
+    yield "".join(out)
 
 
 def _ics_time(name: str, instant: dt.datetime) -> str:
@@ -263,10 +287,11 @@ def _ics_time(name: str, instant: dt.datetime) -> str:
     return f"{name};TZID={zone}:{instant:%Y%m%dT%H%M%S}"
 
 
-# Each takes the plan, the --dial-from country and, when there is a log, the campaign's progress.
-FORMATTERS: dict[str, Callable[[Plan, str | None, Progress | None], str]] = {
-    "table": table,
-    "json": as_json,
-    "csv": as_csv,
-    "ics": as_ics,
+# Each takes the plan, the --dial-from country and, when there is a log, the campaign's progress, and
+# gives the text in chunks, to be written as they come.
+FORMATTERS: dict[str, Callable[[Plan, str | None, Progress | None], Iterable[str]]] = {
+    "table": table_chunks,
+    "json": lambda plan, dial_from, progress: [as_json(plan, dial_from, progress)],
+    "csv": csv_chunks,
+    "ics": ics_chunks,
 }
