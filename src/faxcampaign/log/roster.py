@@ -64,7 +64,17 @@ class Roster(NamedTuple):
                                                  tuple(o["written"])) for o in d["offices"]))
 
     def office(self, office_id: str) -> RosterOffice | None:
-        return next((o for o in self.offices if o.id == office_id), None)
+        index = _indexes.get(id(self))
+        if index is None or index[0] is not self:
+            if len(_indexes) >= 8:
+                _indexes.clear()
+            index = _indexes[id(self)] = (self, {o.id: o for o in self.offices})
+        return index[1].get(office_id)
+
+
+# Each roster's offices by id (a roster is a tuple: it cannot hold the index itself); the roster is kept
+# with its index, so that its id cannot be taken by another while the index is here.
+_indexes: dict[int, tuple[Roster, dict[str, RosterOffice]]] = {}
 
 
 def digest(path: Path) -> str | None:

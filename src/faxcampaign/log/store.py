@@ -376,6 +376,20 @@ class Log:
                     ids.append(new)
         return ids
 
+    def record_all(self, attempts: Iterable[Attempt], now: dt.datetime) -> int:
+        """Record many attempts with one prepared statement in one transaction (all or none); how many
+        were new (an attempt whose `key` is in the log already is not recorded again)."""
+        recorded = utc_text(now)
+        rows = [self._attempt_row(a, recorded) for a in attempts]
+        with self._write() as db:
+            if self.dialect is POSTGRES:
+                with db.cursor() as cursor:
+                    cursor.executemany(self.dialect.sql(self._INSERT_ATTEMPT), rows)
+                    return max(int(cursor.rowcount), 0)
+            before = db.total_changes
+            db.executemany(self._INSERT_ATTEMPT, rows)
+            return int(db.total_changes - before)
+
     def void(self, attempt_id: int, note: str, volunteer: str | None, now: dt.datetime) -> None:
         if self._db is None:
             raise LogError(f"{public(self.where)}: no attempt {attempt_id}: there is no log yet")

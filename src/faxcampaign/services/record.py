@@ -81,8 +81,8 @@ def import_sheet(campaign: Path, sheet: Path, by: str | None, zone: str, now: dt
     with log:
         attempts = read_import(sheet, roster, by, zone)
         with writable(log, roster, campaign) as kept:
-            ids = kept.record(attempts, now)
-    return Imported(len(ids), len(attempts))
+            count = kept.record_all(attempts, now)
+    return Imported(count, len(attempts))
 
 
 def void(campaign: Path, entry: int, note: str, by: str | None, now: dt.datetime, log_place: str | None = None) -> None:
