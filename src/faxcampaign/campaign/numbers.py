@@ -34,8 +34,22 @@ class Parsed:
 def parse_number(text: str, dialled_from: str | None, describe: bool = True) -> Parsed:
     """Parse ``text`` as written for dialling from ``dialled_from`` (ISO country), or as ``+CC ...``.
 
-    ``describe`` names the place of a suggested fix, which costs loading the geocoder (~0.6 s).
+    ``describe`` names the place of a suggested fix, which costs loading the geocoder (~0.6 s). Without
+    it, what a number parsed to is kept in ``numbers.json`` for the next run, so that a campaign file
+    edited elsewhere is read again without parsing its unchanged numbers anew.
     """
+    key = f"parse {text} {dialled_from.upper() if dialled_from else ''}"
+    if not describe:
+        found = _dialled().get(key)
+        if isinstance(found, list) and len(found) == 4 and all(v is None or isinstance(v, str) for v in found):
+            return Parsed(*found)
+    parsed = _parse_number(text, dialled_from, describe)
+    if not describe:
+        _remember(key, [parsed.e164, parsed.warning, parsed.region, parsed.extension])
+    return parsed
+
+
+def _parse_number(text: str, dialled_from: str | None, describe: bool) -> Parsed:
     import phonenumbers
     from phonenumbers import PhoneNumberFormat
 
