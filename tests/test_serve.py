@@ -350,3 +350,21 @@ def test_a_volunteers_page_shows_their_rota_slots(served: Served) -> None:
     shown = {(c["recipient"], s["office_start"]) for c in calls for s in c["slots"]}
     assert shown and all(c["slots"] for c in calls)
     assert {office for office, _ in shown} <= {office for office, _ in mine}
+
+
+@SQLITE_ONLY
+def test_the_organiser_makes_a_new_link_without_javascript(served: Served) -> None:
+    (ann,) = served.invite("--volunteers", str(served.campaign.parent / "volunteers.csv"), "--volunteer",
+                           "Ann Smith")
+    (olga,) = served.invite("--organiser", "Olga")
+    web = httpx.Client(base_url=served.url)
+    web.get(f"/v/{olga['token']}")
+    csrf = web.get("/").text.split('name="csrf" content="')[1].split('"')[0]
+    made = web.post("/links/Ann%20Smith", data={"csrf": csrf}, headers={"Origin": served.url})
+    assert made.status_code == 201 and "shown once" in made.text
+    url = made.text.split('<p id="new-link">')[1].split("</p>")[0]
+    assert url.startswith(served.url + "/v/") and url != ann["url"]
+    assert httpx.get(served.url + "/api/v1/me", headers=bearer(ann["token"])).status_code == 401
+    assert httpx.get(url).status_code in (303, 200)
+    volunteer = httpx.Client(base_url=served.url, headers=bearer(ann["token"]))
+    assert volunteer.post("/links/Olga", data={"csrf": "x"}).status_code == 401

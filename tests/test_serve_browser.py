@@ -104,7 +104,14 @@ def test_a_tap_reaches_the_team_and_the_dashboard(served: Served, browser: Any, 
     assert "Karaganda Oblast Court" in third.find_element(By.ID, "unreached").text
     tap(browser, "court", "no-answer")
     wait_for(lambda: "no-answer" in third.find_element(By.ID, "feed").text)
+    # a new link for Ben, shown once on the dashboard itself; his old one stops working
+    third.find_element(By.CSS_SELECTOR, 'form.renew[data-name="Ben Jones"] button').click()
+    shown = wait_for(lambda: third.find_element(By.ID, "new-link").text)
+    assert shown.startswith(f"Ben Jones: {served.url}/v/") and shown.endswith("(shown once)")
     assert browser.get_log("browser") == [] and third.get_log("browser") == []  # nothing the CSP blocked
+    second_browser.delete_all_cookies()
+    second_browser.get(ben["url"])
+    assert "unauthorised" in second_browser.page_source
 
 
 @SQLITE_ONLY

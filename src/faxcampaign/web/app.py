@@ -427,6 +427,13 @@ def create_app(settings: Settings) -> Starlette:
                   settings.log)
         return RedirectResponse("/", status_code=303)
 
+    def form_new_link(call: Call) -> Response:
+        """The dashboard's button, without JavaScript: a page that shows the new link once."""
+        made = links_service.renew(settings.campaign, call.request.path_params["name"], settings.now(),
+                                   settings.base_url, settings.log)
+        return HTMLResponse(pages.get_template("newlink.html").render(made=made, csrf=csrf_for(call.token)),
+                            status_code=201)
+
     def letter(call: Call) -> Response:
         """The holder's own signed letter to one office."""
         from faxcampaign.services.render import RenderRequest, Signing, prepare
@@ -480,6 +487,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", guarded(home)),
         Route("/attempts", guarded(form_attempt, changes=True), methods=["POST"]),
         Route("/attempts/{entry}/void", guarded(form_void, changes=True), methods=["POST"]),
+        Route("/links/{name}", guarded(form_new_link, role="organiser", changes=True), methods=["POST"]),
         Route("/letters/{recipient}.pdf", guarded(letter)),
         Route("/export.csv", guarded(export, role="organiser")),
         Route("/api/v1/openapi.json", openapi_json),

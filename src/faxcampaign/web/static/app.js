@@ -84,9 +84,10 @@
       flush();
     });
   });
-  document.querySelectorAll("button.renew").forEach(function (button) {
-    button.addEventListener("click", function () {
-      post("/api/v1/links/" + encodeURIComponent(button.dataset.name), {}).then(function (r) { return r.json(); })
+  document.querySelectorAll("form.renew").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      post("/api/v1/links/" + encodeURIComponent(form.dataset.name), {}).then(function (r) { return r.json(); })
         .then(function (made) {
           var out = document.getElementById("new-link");
           out.hidden = false;
