@@ -233,10 +233,17 @@ def page(folder: Path, args: argparse.Namespace) -> None:
                 driver.set_window_size(390, 844)
                 driver.get("about:blank")  # a phone's browser is running before the link is tapped
                 driver.get(links[i % len(links)]["url"])
-                paint = driver.execute_script(
-                    "const p = performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint');"
-                    "const n = performance.getEntriesByType('navigation')[0];"
-                    "return p ? p.startTime - n.startTime : null;")
+                paint = None
+                for _ in range(100):  # the paint entry is recorded a moment after the page is shown
+                    paint = driver.execute_script(
+                        "const p = performance.getEntriesByType('paint').find(e => e.name === "
+                        "'first-contentful-paint'); const n = performance.getEntriesByType('navigation')[0];"
+                        "return p && n ? p.startTime - n.startTime : null;")
+                    if paint is not None:
+                        break
+                    time.sleep(0.05)
+                if paint is None:
+                    raise RuntimeError("Chromium recorded no first contentful paint for the volunteer's page")
                 size = driver.execute_script(
                     "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType("
                     "'resource')).reduce((s, e) => s + (e.transferSize || e.encodedBodySize || 0), 0);")
