@@ -241,8 +241,13 @@ def history_csv(entries: list[Entry]) -> str:
     return _csv(HISTORY_COLUMNS, rows)
 
 
+def history_entry(e: Entry) -> dict[str, Any]:
+    """One entry as `history --format json` (and the web app's API) shows it."""
+    return dict(zip(HISTORY_COLUMNS, _history_row(e), strict=True))
+
+
 def history_json(entries: list[Entry]) -> str:
-    document = [dict(zip(HISTORY_COLUMNS, _history_row(e), strict=True)) for e in entries]
+    document = [history_entry(e) for e in entries]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -201,6 +201,15 @@ def links(campaign: Path, now: dt.datetime, log_place: str | None = None) -> lis
     return out
 
 
+def holder(campaign: Path, token: str | None, now: dt.datetime, log_place: str | None = None) -> Holder:
+    """The holder of ``token`` in the campaign's log, or `AuthError`."""
+    from faxcampaign.log.roster import open_campaign_log
+
+    log, _ = open_campaign_log(campaign, log_place)
+    with log:
+        return authenticate(log, token, now)
+
+
 def authenticate(log: Any, token: str | None, now: dt.datetime) -> Holder:
     """The holder of ``token`` in the open ``log``, or `AuthError`."""
     if not token:

@@ -53,3 +53,12 @@ def queue(campaign: Path, log_place: str | None = None) -> list[Job]:
     log, _ = open_campaign_log(campaign, log_place)
     with log:
         return log.open_jobs() if log.exists else []
+
+
+def reachable(campaign: Path, log_place: str | None = None) -> None:
+    """Nothing when the campaign's log can be read (a load balancer's health check), else `LogError`."""
+    from faxcampaign.log.roster import open_campaign_log
+
+    log, _ = open_campaign_log(campaign, log_place)
+    with log:
+        log.link("")

@@ -28,9 +28,9 @@ def calls(campaign: Path, holder: Holder, now: dt.datetime, day: dt.date | None 
           log_place: str | None = None) -> Calls:
     """The holder's calls for ``day`` on their clock (default today): their rota slots when a rota is saved
     and gives them any, else the day's call sheet."""
-    from faxcampaign.log.roster import open_campaign_log
     from faxcampaign.services.base import load_campaign, progress_of
     from faxcampaign.services.callsheet import build, team_slots
+    from faxcampaign.services.status import recent
 
     loaded = load_campaign(campaign)
     day = day or clock.local_date(now, holder.timezone)
@@ -42,13 +42,9 @@ def calls(campaign: Path, holder: Holder, now: dt.datetime, day: dt.date | None 
         rota = None
     sheet = build(loaded, day, holder.timezone, holder.dial_from, now, progress=progress_of(loaded, log_place, now),
                   rota=rota)
-    since = now - dt.timedelta(hours=24)
-    log, _ = open_campaign_log(campaign, log_place)
-    with log:
-        recent = log.entries_since(since) if log.exists else []
     zones = {o.id: o.timezone for o in loaded.offices}
     today: dict[str, list[Entry]] = {}
-    for e in recent:
+    for e in recent(campaign, now, log_place):  # the last day holds every office's today
         zone = zones.get(e.attempt.recipient)
         if zone and clock.local_date(e.attempt.at, zone) == clock.local_date(now, zone):
             today.setdefault(e.attempt.recipient, []).append(e)

@@ -9,7 +9,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import hmac
-import json
 import tempfile
 import threading
 import time
@@ -29,8 +28,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from faxcampaign import clock
 from faxcampaign.errors import ConflictError, FaxCampaignError, RequestError
-from faxcampaign.log.store import Entry, LogError, utc_text
-from faxcampaign.outputs.status import HISTORY_COLUMNS, status_document
+from faxcampaign.log.store import LogError, utc_text
+from faxcampaign.outputs.status import history_entry, status_document
 from faxcampaign.services import links as links_service
 from faxcampaign.services import team
 from faxcampaign.services.links import AuthError, Holder
@@ -165,13 +164,6 @@ class Call:
     form: dict[str, str]
 
 
-def _entry_json(e: Entry) -> dict[str, Any]:
-    a = e.attempt
-    row = [e.id, utc_text(a.at), a.recipient, a.number, a.outcome, a.volunteer, a.signer, a.pages, a.note, a.source,
-           a.job, e.voided_by, e.void_note]
-    return dict(zip(HISTORY_COLUMNS, row, strict=True))
-
-
 def _slot_text(slot: dict[str, str]) -> str:
     """'Wed 19:00-21:00 yours, 00:00-02:00 +05 theirs' from a call's slot."""
     from faxcampaign.outputs.text import offset_text, span_text
@@ -201,19 +193,15 @@ def create_app(settings: Settings) -> Starlette:
         return hmac.new(token.encode(), b"faxcampaign csrf", hashlib.sha256).hexdigest()[:32]
 
     def holder_of(request: Request, token: str | None) -> Holder:
-        from faxcampaign.log.roster import open_campaign_log
-
         limiter.check("address:" + address(request), settings.limits.per_address)
         limiter.check("bad:" + address(request), settings.limits.bad_tokens, count=False)  # guessing: no lookup
         if not token:
             raise Problem(401, "unauthorised", "no link: open your personal link, or send Authorization: Bearer")
-        log, _ = open_campaign_log(settings.campaign, settings.log)
-        with log:
-            try:
-                holder = links_service.authenticate(log, token, settings.now())
-            except AuthError as e:
-                limiter.check("bad:" + address(request), settings.limits.bad_tokens)
-                raise Problem(401, "unauthorised", str(e)) from None
+        try:
+            holder = links_service.holder(settings.campaign, token, settings.now(), settings.log)
+        except AuthError as e:
+            limiter.check("bad:" + address(request), settings.limits.bad_tokens)
+            raise Problem(401, "unauthorised", str(e)) from None
         limiter.check(f"link:{holder.link}", settings.limits.per_token)
         return holder
 
@@ -299,7 +287,7 @@ def create_app(settings: Settings) -> Starlette:
                 "numbers": [{"number": n.e164, "dial": n.dial, "suspect": n.suspect} for n in row.numbers],
                 "script": row.script, "letter_url": f"/letters/{row.id}.pdf",
                 "delivered_today": sum(1 for e in today if e.attempt.outcome == "delivered" and e.voided_by is None),
-                "today": [_entry_json(e) for e in today],
+                "today": [history_entry(e) for e in today],
             })
         return {"date": sheet.date.isoformat(), "timezone": sheet.zone, "dial_from": sheet.dial_from, "calls": out}
 
@@ -326,13 +314,13 @@ def create_app(settings: Settings) -> Starlette:
         entry, new = team.record(settings.campaign, call.holder, body.recipient, body.outcome, settings.now(),
                                  number=body.number, at=body.at, pages=body.pages, note=body.note, key=body.key,
                                  log_place=settings.log)
-        return JSONResponse(_entry_json(entry), status_code=201 if new else 200)
+        return JSONResponse(history_entry(entry), status_code=201 if new else 200)
 
     def api_void(call: Call) -> Response:
         body = body_of(call, api.VoidIn, optional=True)
         entry = team.undo(settings.campaign, call.holder, entry_param(call.request), body.note, settings.now(),
                           settings.log)
-        return JSONResponse(_entry_json(entry))
+        return JSONResponse(history_entry(entry))
 
     def api_status(call: Call) -> Response:
         from faxcampaign.services.status import status
@@ -349,7 +337,7 @@ def create_app(settings: Settings) -> Starlette:
     def api_recent(call: Call) -> Response:
         from faxcampaign.services.status import recent
 
-        return JSONResponse([_entry_json(e) for e in recent(settings.campaign, settings.now(), settings.log)])
+        return JSONResponse([history_entry(e) for e in recent(settings.campaign, settings.now(), settings.log)])
 
     def api_links(call: Call) -> Response:
         return JSONResponse([link_json(s) for s in links_service.links(settings.campaign, settings.now(),
@@ -402,7 +390,7 @@ def create_app(settings: Settings) -> Starlette:
 
         holder, now = call.holder, settings.now()
         progress = status(settings.campaign, now, settings.log)
-        feed = [_entry_json(e) for e in reversed(recent(settings.campaign, now, settings.log))]
+        feed = [history_entry(e) for e in reversed(recent(settings.campaign, now, settings.log))]
         for e in feed:
             e["local"] = f"{clock.convert(dt.datetime.fromisoformat(e['at']), holder.timezone):%H:%M}"
         jobs = [(j.recipient, j.number, j.backend, f"{clock.convert(j.send_at, holder.timezone):%a %H:%M}")
@@ -457,12 +445,10 @@ def create_app(settings: Settings) -> Starlette:
                         headers={"Content-Disposition": 'attachment; filename="attempts.csv"'})
 
     def health() -> Response:
-        from faxcampaign.log.roster import open_campaign_log
+        from faxcampaign.services.status import reachable
 
         try:
-            log, _ = open_campaign_log(settings.campaign, settings.log)
-            with log:
-                log.link("")
+            reachable(settings.campaign, settings.log)
         except FaxCampaignError as e:
             return problem_response(Problem(503, "log_unavailable", str(e)))
         return JSONResponse({"ok": True})
@@ -508,6 +494,3 @@ def create_app(settings: Settings) -> Starlette:
 def asgi(settings: Settings) -> ASGIApp:
     return Guard(create_app(settings))
 
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
