@@ -9,7 +9,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -214,6 +214,9 @@ class Recipient(_Model):
     context: Context = {}
 
 
+ReportOutcome = Literal["delivered", "partial", "busy", "no-answer", "refused", "not-fax", "wrong-number", "failed"]
+
+
 class CampaignFile(_Model):
     """A faxcampaign campaign file."""
 
@@ -238,6 +241,9 @@ class CampaignFile(_Model):
     fax_gateway: Line | None = Field(
         None, description="email-to-fax gateway address for `send --via smtp://...`, made from each number: "
         "{e164_digits} (77212420220) or {e164} (+77212420220), e.g. '{e164_digits}@fax.example.net'")
+    fax_gateway_reports: dict[ReportOutcome, list[Line]] = Field(
+        {}, description="for `sync --reports`: phrases in the gateway's report mails, per outcome, read before "
+        "the built-in ones (plain text, any case), e.g. {busy: ['Leitung besetzt'], delivered: ['Fax zugestellt']}")
     closing: Line = Field("Yours sincerely,", description="the line above the signature")
     sender: Sender | None = None
     defaults: Defaults = Defaults()

@@ -30,9 +30,15 @@ def policy_options(func: Any) -> Any:
 
 
 def via_option(func: Any) -> Any:
+    func = click.option("--callback-url", metavar="URL", envvar="FAXCAMPAIGN_BASE_URL",
+                        help="With sinch://: the address `faxcampaign serve` is reached at, for Sinch's "
+                             "completion webhooks (with $FAXCAMPAIGN_SINCH_WEBHOOK_SECRET); or "
+                             "$FAXCAMPAIGN_BASE_URL. Without it, `sync` polls.")(func)
     return click.option("--via", required=True, metavar="URL", envvar="FAXCAMPAIGN_VIA",
-                        help="hylafax://[user@]host[:port] or smtp[s]://[user@]host[:port][?starttls=yes] "
-                             "(password in $FAXCAMPAIGN_SMTP_PASSWORD); or $FAXCAMPAIGN_VIA.")(func)
+                        help="hylafax://[user@]host[:port], smtp[s]://[user@]host[:port][?starttls=yes] "
+                             "(password in $FAXCAMPAIGN_SMTP_PASSWORD) or sinch://PROJECT_ID (key in "
+                             "$FAXCAMPAIGN_SINCH_KEY_ID and $FAXCAMPAIGN_SINCH_KEY_SECRET); or "
+                             "$FAXCAMPAIGN_VIA.")(func)
 
 
 @click.command("send")
@@ -47,10 +53,10 @@ def via_option(func: Any) -> Any:
 @tz_option()
 @now_option("With --dry-run: plan as at this time (your zone).")
 @log_option
-def send_command(campaign: Path, via: str, signer: str | None, organisation: str | None, address: tuple[str, ...],
-                 email: str | None, signers_file: Path | None, only: tuple[str, ...], days: int, per_day: int,
-                 allow_invalid: bool, calls: int, dry_run: bool, zone: str, now_text: str | None,
-                 log_path: str | None) -> None:
+def send_command(campaign: Path, via: str, callback_url: str | None, signer: str | None, organisation: str | None,
+                 address: tuple[str, ...], email: str | None, signers_file: Path | None, only: tuple[str, ...],
+                 days: int, per_day: int, allow_invalid: bool, calls: int, dry_run: bool, zone: str,
+                 now_text: str | None, log_path: str | None) -> None:
     """Fax the letters to automatic lines, only inside each office's own open hours.
 
     Each job is queued to start in the office's next open window and to
@@ -65,6 +71,7 @@ def send_command(campaign: Path, via: str, signer: str | None, organisation: str
       faxcampaign send campaign.yaml --via hylafax://localhost --dry-run
       faxcampaign send campaign.yaml --via hylafax://fax@faxserver --signers volunteers.csv
       faxcampaign send campaign.yaml --via smtp://mail.example.org:587?starttls=yes
+      faxcampaign send campaign.yaml --via sinch://YOUR_PROJECT_ID
     """
     from faxcampaign.outputs.sending import describe
     from faxcampaign.services.send import SendRequest, send
@@ -73,7 +80,7 @@ def send_command(campaign: Path, via: str, signer: str | None, organisation: str
         raise click.UsageError("--now is for --dry-run: real jobs are planned from the real time")
     report = send(SendRequest(campaign, via, now(now_text, zone), signing(signer, organisation, address, email,
                                                                           signers_file),
-                              only, days, per_day, calls, allow_invalid, dry_run, log_path))
+                              only, days, per_day, calls, allow_invalid, dry_run, log_path, callback_url))
     for line in describe(report, zone, dry_run):
         click.echo(line)
 
@@ -86,11 +93,16 @@ def send_command(campaign: Path, via: str, signer: str | None, organisation: str
               help="How far ahead re-queued jobs may go.")
 @policy_options
 @click.option("--no-requeue", is_flag=True, help="Only record results; queue nothing new.")
+@click.option("--reports", metavar="SOURCE", envvar="FAXCAMPAIGN_REPORTS",
+              help="With smtp://: read the gateway's reports from imaps://user@host[:port]/FOLDER, "
+                   "imap://... (STARTTLS) or maildir:PATH (password in $FAXCAMPAIGN_IMAP_PASSWORD; "
+                   "?cafile=PATH trusts a private certificate); or $FAXCAMPAIGN_REPORTS.")
 @tz_option()
 @log_option
-def sync(campaign: Path, via: str, signer: str | None, organisation: str | None, address: tuple[str, ...],
-         email: str | None, signers_file: Path | None, days: int, per_day: int, allow_invalid: bool, calls: int,
-         no_requeue: bool, zone: str, log_path: str | None) -> None:
+def sync(campaign: Path, via: str, callback_url: str | None, signer: str | None, organisation: str | None,
+         address: tuple[str, ...], email: str | None, signers_file: Path | None, days: int, per_day: int,
+         allow_invalid: bool, calls: int, no_requeue: bool, reports: str | None, zone: str,
+         log_path: str | None) -> None:
     """Record the fax server's results in the log, then queue what is due again.
 
     Outcomes are in the log's vocabulary (HylaFAX's "No answer from remote"
@@ -100,18 +112,27 @@ def sync(campaign: Path, via: str, signer: str | None, organisation: str | None,
     options as to `send`.
 
     \b
+    With an email-to-fax gateway, --reports reads the gateway's report mails
+    (matched to their jobs by Message-ID, else by number and time); a
+    report that matches no job, or whose outcome cannot be told, is listed
+    and left in the mailbox, which is only ever read.
+
+    \b
     Example:
       faxcampaign sync campaign.yaml --via hylafax://localhost
+      faxcampaign sync campaign.yaml --via smtp://mail.example.org --reports imaps://fax@mail.example.org/INBOX
+      faxcampaign sync campaign.yaml --via sinch://YOUR_PROJECT_ID
     """
     from faxcampaign import clock
-    from faxcampaign.outputs.sending import describe, synced
+    from faxcampaign.outputs.sending import describe, synced, unread
     from faxcampaign.services.send import SendRequest
     from faxcampaign.services.send import sync as sync_jobs
 
     done = sync_jobs(SendRequest(campaign, via, clock.utc_now(), signing(signer, organisation, address, email,
                                                                          signers_file),
-                                 (), days, per_day, calls, allow_invalid, False, log_path), requeue=not no_requeue)
-    for line in synced(done.ended):
+                                 (), days, per_day, calls, allow_invalid, False, log_path, callback_url, reports),
+                     requeue=not no_requeue)
+    for line in synced(done.ended) + unread(done.left):
         click.echo(line)
     if done.report is not None:
         for line in describe(done.report, zone, False):
@@ -123,7 +144,8 @@ def sync(campaign: Path, via: str, signer: str | None, organisation: str | None,
 @via_option
 @recipient_option("Only this recipient's jobs (repeatable).")
 @log_option
-def cancel_command(campaign: Path, via: str, only: tuple[str, ...], log_path: str | None) -> None:
+def cancel_command(campaign: Path, via: str, callback_url: str | None, only: tuple[str, ...],
+                   log_path: str | None) -> None:
     """Remove the campaign's queued fax jobs from the server.
 
     \b

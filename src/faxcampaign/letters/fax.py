@@ -55,6 +55,28 @@ def renumber_pages(tiff: bytearray) -> None:
         page += 1
 
 
+def page_count(document: bytes) -> int | None:
+    """The pages in one of our letters, PDF or TIFF (None for anything else): the `pages_total` every
+    attempt records beside the pages a backend says it sent."""
+    import re
+
+    if document.startswith(b"%PDF"):
+        return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", document)) or None
+    order = {b"II": "<", b"MM": ">"}.get(document[:2])
+    if order is None or len(document) < 8:
+        return None
+    (offset,) = struct.unpack_from(order + "I", document, 4)
+    pages = 0
+    try:
+        while offset and pages < 10_000:
+            (count,) = struct.unpack_from(order + "H", document, offset)
+            (offset,) = struct.unpack_from(order + "I", document, offset + 2 + 12 * count)
+            pages += 1
+    except struct.error:
+        return None
+    return pages
+
+
 class Conversion:
     """PDFs being converted to fax TIFFs by one Ghostscript process, started at once and running while
     the caller gets on with other work (rendering the next letters); ``result()`` waits for the TIFFs."""

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from faxcampaign import clock
 from faxcampaign.log.roster import Roster
@@ -61,6 +62,23 @@ class Last:
     number: str
     outcome: str
     volunteer: str | None
+    proof: dict[str, Any] = dataclasses.field(default_factory=dict)  # PROOF's fields, as the log has them
+    unconfirmed: bool = False  # a delivery recorded on a gateway's acceptance alone (older versions)
+
+
+PROOF = ("pages", "pages_total", "remote_id", "provider_job", "error_code", "completed_at")
+REPORT_WAIT = dt.timedelta(hours=24)  # a job with no result after this long is shown as awaiting a report
+
+
+@dataclasses.dataclass(frozen=True)
+class InFlight:
+    """A job handed to a backend that has not ended (an email gateway's, until its report is read)."""
+
+    backend: str
+    job: str
+    number: str
+    submitted: dt.datetime
+    awaiting_report: bool  # no result after REPORT_WAIT: `send` leaves the office alone; see docs/send.md
 
 
 @dataclasses.dataclass
@@ -74,6 +92,8 @@ class OfficeProgress:
     delivered_today: int = 0
     last_delivery: dt.datetime | None = None
     last: Last | None = None
+    unconfirmed: int = 0  # deliveries recorded on a gateway's acceptance alone
+    in_flight: list[InFlight] = dataclasses.field(default_factory=list)
 
     @property
     def delivered(self) -> int:
@@ -226,8 +246,14 @@ def progress(roster: Roster, summary: Summary, now: dt.datetime) -> Progress:
     for recipient, number, count in summary.numbers:
         office = find(recipient)
         office.numbers.setdefault(number, NumberHealth(number)).attempts = count
-    for recipient, at, number, outcome, volunteer in summary.last:
-        find(recipient).last = Last(from_utc_text(at), number, outcome, volunteer)
+    for recipient, at, number, outcome, volunteer, *proof, unconfirmed in summary.last:
+        find(recipient).last = Last(from_utc_text(at), number, outcome, volunteer, dict(zip(PROOF, proof, strict=True)),
+                                    bool(unconfirmed))
+    for recipient, count in summary.unconfirmed:
+        find(recipient).unconfirmed = int(count)
+    for job in summary.jobs:
+        find(job.recipient).in_flight.append(InFlight(job.backend, job.job, job.number, job.submitted,
+                                                      now - job.submitted >= REPORT_WAIT))
     for recipient, number, last_outcome, failures in summary.health:
         health = find(recipient).numbers[number]
         health.last_outcome, health.consecutive_failures = last_outcome, failures

@@ -49,6 +49,22 @@ class Attempt(NamedTuple):
     source: str = "manual"  # manual, import, or a sending backend's name
     job: str | None = None  # the backend's job id
     key: str | None = None  # unique: recording the same key twice records it once (a random one if None)
+    # proof, from a backend that reports it (migration 5)
+    pages_total: int | None = None  # pages in the letter
+    remote_id: str | None = None  # the far end's station id (CSI)
+    provider_job: str | None = None  # the provider's own id for the fax
+    error_code: str | None = None  # the provider's error code, as it gives it
+    completed_at: dt.datetime | None = None  # when the call ended, by the provider's clock
+
+    @property
+    def unconfirmed(self) -> bool:
+        """A delivery that an older version recorded when an email-to-fax gateway accepted the message,
+        before any report said the fax went (the log is append-only: such entries stay, marked)."""
+        return self.outcome == "delivered" and self.source == "smtp" and (self.note or "").startswith(
+            LEGACY_GATEWAY_NOTE)
+
+
+LEGACY_GATEWAY_NOTE = "handed to the email-to-fax gateway"
 
 
 class Entry(NamedTuple):
@@ -63,14 +79,17 @@ class Summary(NamedTuple):
 
     counts: list[tuple[str, str, int, str]]  # recipient, outcome, attempts, latest
     numbers: list[tuple[str, str, int]]  # recipient, number, attempts
-    last: list[tuple[str, str, str, str, str | None]]  # recipient, at, number, outcome, volunteer: the
-    # latest attempt of each recipient (the last row of a recipient wins when two share that moment)
+    last: list[tuple[Any, ...]]  # recipient, at, number, outcome, volunteer, then its proof (pages, pages_total,
+    # remote_id, provider_job, error_code, completed_at) and whether it is unconfirmed: the latest attempt of
+    # each recipient (the last row of a recipient wins when two share that moment)
     health: list[tuple[str, str, str, int]]  # recipient, number, its last outcome, its attempts since its
     # last delivered or partial (all of them if it never got through), line errors left out
     dead: list[tuple[str, str, str, str]]  # recipient, number, first and last `at` of its wrong-number and
     # not-fax attempts since its last delivered or partial, one row per UTC date (the office's dates are
     # told from them by the clock module: a UTC date's attempts fall on at most two of the office's dates)
     delivered_since: list[tuple[str, str]]  # recipient, at
+    unconfirmed: list[tuple[str, int]] = []  # recipient, deliveries recorded on a gateway's acceptance alone
+    jobs: list[Job] = []  # jobs not yet ended
 
 
 class RotaSlot(NamedTuple):
@@ -95,6 +114,8 @@ class Job(NamedTuple):
     send_at: dt.datetime
     kill_at: dt.datetime
     submitted: dt.datetime
+    provider_job: str | None = None  # the provider's id, when `job` is our own label (job_ref)
+    pages_total: int | None = None  # pages in the letter
 
 
 def utc_text(instant: dt.datetime) -> str:
@@ -228,10 +249,39 @@ MIGRATIONS: list[list[str]] = [
             last_used TEXT)""",
         "CREATE INDEX link_by_name ON link (campaign, name)",
     ],
+    [
+        # proof on every attempt, from backends that report it
+        "ALTER TABLE attempt ADD COLUMN pages_total INTEGER",
+        "ALTER TABLE attempt ADD COLUMN remote_id TEXT",
+        "ALTER TABLE attempt ADD COLUMN provider_job TEXT",
+        "ALTER TABLE attempt ADD COLUMN error_code TEXT",
+        "ALTER TABLE attempt ADD COLUMN completed_at TEXT",
+        "ALTER TABLE job ADD COLUMN pages_total INTEGER",
+        # the provider's id for a job whose intent was recorded before the provider named it (`job.job` is
+        # then our own idempotency label); set once, when the provider answers or is found to have it
+        """CREATE TABLE job_ref (
+            id {serial},
+            backend TEXT NOT NULL,
+            job TEXT NOT NULL,
+            provider_job TEXT NOT NULL,
+            recorded TEXT NOT NULL,
+            UNIQUE (backend, job))""",
+        # the gateway reports read so far (`sync --reports`), by Message-ID: never counted twice, whatever
+        # the mailbox's flags say
+        """CREATE TABLE report (
+            id {serial},
+            campaign TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            backend TEXT,
+            job TEXT,
+            outcome TEXT,
+            recorded TEXT NOT NULL,
+            UNIQUE (campaign, message_id))""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_APPEND_ONLY = ("attempt", "void", "job", "job_end")
+_APPEND_ONLY = ("attempt", "void", "job", "job_end", "job_ref", "report")
 _SQLITE_TRIGGERS = [
     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action} BEFORE {action.upper()} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END"
@@ -353,15 +403,17 @@ class Log:
 
     # writing
 
-    _INSERT_ATTEMPT = ("INSERT INTO attempt (campaign, at, recipient, number, outcome, volunteer, signer, pages, "
-                       "note, source, job, key, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    _ATTEMPT_COLUMNS = ("at, recipient, number, outcome, volunteer, signer, pages, note, source, job, key, recorded, "
+                        "pages_total, remote_id, provider_job, error_code, completed_at")
+    _INSERT_ATTEMPT = (f"INSERT INTO attempt (campaign, {_ATTEMPT_COLUMNS}) VALUES ({', '.join(['?'] * 18)}) "
                        "ON CONFLICT (key) DO NOTHING")
 
     def _attempt_row(self, a: Attempt, recorded: str) -> tuple[Any, ...]:
         import uuid
 
         return (self.campaign, utc_text(a.at), a.recipient, a.number, a.outcome, a.volunteer, a.signer, a.pages,
-                a.note, a.source, a.job, a.key or uuid.uuid4().hex, recorded)
+                a.note, a.source, a.job, a.key or uuid.uuid4().hex, recorded, a.pages_total, a.remote_id,
+                a.provider_job, a.error_code, utc_text(a.completed_at) if a.completed_at else None)
 
     def record(self, attempts: Iterable[Attempt], now: dt.datetime) -> list[int]:
         """Record attempts in one transaction (all or none); return the ids of those recorded.
@@ -407,11 +459,14 @@ class Log:
     # reading
 
     _ENTRY = ("SELECT a.id, a.at, a.recipient, a.number, a.outcome, a.volunteer, a.signer, a.pages, a.note, "
-              "a.source, a.job, a.key, v.id, v.note FROM attempt a LEFT JOIN void v ON v.attempt = a.id")
+              "a.source, a.job, a.key, v.id, v.note, a.pages_total, a.remote_id, a.provider_job, a.error_code, "
+              "a.completed_at FROM attempt a LEFT JOIN void v ON v.attempt = a.id")
 
     @staticmethod
     def _entry(r: Sequence[Any]) -> Entry:
-        return Entry(r[0], Attempt(from_utc_text(r[1]), *r[2:12]), r[12], r[13])
+        completed = from_utc_text(r[18]) if r[18] else None
+        return Entry(r[0], Attempt(from_utc_text(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+                                   r[11], r[14], r[15], r[16], r[17], completed), r[12], r[13])
 
     def entries(self) -> list[Entry]:
         """Every attempt of this campaign, oldest first, voided ones marked."""
@@ -426,6 +481,7 @@ class Log:
         through = ", ".join(f"'{o}'" for o in sorted(GOT_THROUGH))
         not_counted = ", ".join(f"'{o}'" for o in sorted(NOT_COUNTED))
         dead_line = ", ".join(f"'{o}'" for o in sorted(DEAD_LINE))
+        unconfirmed = (f"(a.outcome = 'delivered' AND a.source = 'smtp' AND a.note LIKE '{LEGACY_GATEWAY_NOTE}%')")
         # Per number: its latest delivered or partial (`mark`, and the greatest id at that moment, as
         # attempts are ordered by time, then id); its attempts after the mark are its tail. The database
         # walks each number's rows in its index, and a row per number (per number and UTC date for the
@@ -450,9 +506,10 @@ class Log:
             numbers=[(r[0], r[1], r[2]) for r in per_number],
             last=self._query(
                 f"WITH latest AS (SELECT recipient, max(at) AS at FROM attempt a WHERE campaign = ? AND {live} "
-                "GROUP BY recipient) SELECT a.recipient, a.at, a.number, a.outcome, a.volunteer FROM latest l "
-                f"JOIN attempt a ON a.campaign = ? AND a.recipient = l.recipient AND a.at = l.at WHERE {live} "
-                "ORDER BY a.id", key * 2),
+                "GROUP BY recipient) SELECT a.recipient, a.at, a.number, a.outcome, a.volunteer, a.pages, "
+                "a.pages_total, a.remote_id, a.provider_job, a.error_code, a.completed_at, "
+                f"{unconfirmed} FROM latest l JOIN attempt a ON a.campaign = ? AND a.recipient = l.recipient AND "
+                f"a.at = l.at WHERE {live} ORDER BY a.id", key * 2),
             health=[(r[0], r[1], r[3], int(r[4])) for r in per_number],
             dead=self._query(
                 f"WITH {marks} SELECT x.recipient, x.number, min(x.at), max(x.at) FROM m JOIN attempt x ON {same} AND "
@@ -460,6 +517,9 @@ class Log:
                 "substr(x.at, 1, 10)", key * 3),
             delivered_since=self._query(f"SELECT recipient, at FROM attempt a WHERE campaign = ? AND "
                                         f"outcome = 'delivered' AND at >= ? AND {live}", (*key, utc_text(since))),
+            unconfirmed=self._query(f"SELECT recipient, count(*) FROM attempt a WHERE campaign = ? AND {live} AND "
+                                    f"{unconfirmed} GROUP BY recipient", key),
+            jobs=self.open_jobs(),
         )
 
     def letters(self) -> list[tuple[str, str | None, int, int]]:
@@ -514,29 +574,65 @@ class Log:
     def add_job(self, job: Job) -> None:
         with self._write() as db:
             db.execute(self.dialect.sql(
-                "INSERT INTO job (campaign, backend, job, recipient, number, signer, send_at, kill_at, submitted) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                "INSERT INTO job (campaign, backend, job, recipient, number, signer, send_at, kill_at, submitted, "
+                "pages_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                        (self.campaign, job.backend, job.job, job.recipient, job.number, job.signer,
-                        utc_text(job.send_at), utc_text(job.kill_at), utc_text(job.submitted)))
+                        utc_text(job.send_at), utc_text(job.kill_at), utc_text(job.submitted), job.pages_total))
 
     def end_job(self, backend: str, job: str, state: str, now: dt.datetime,
-                attempt: Attempt | None = None) -> None:
-        """Mark a job finished (``state``: done, failed, cancelled), with its outcome, in one transaction."""
+                attempt: Attempt | None = None, report: tuple[str, str | None] | None = None) -> bool:
+        """Mark a job finished (``state``: done, failed, cancelled), with its outcome, in one transaction;
+        ``report`` is the (Message-ID, outcome) of the gateway report that ended it, remembered so that it is
+        never read twice. False if the job had ended already (a duplicated or late result changes nothing)."""
+        stamp = utc_text(now)
         with self._write() as db:
-            db.execute(self.dialect.sql("INSERT INTO job_end (backend, job, state, recorded) VALUES (?, ?, ?, ?) "
-                                        "ON CONFLICT (backend, job) DO NOTHING"), (backend, job, state, utc_text(now)))
+            ended = db.execute(self.dialect.sql(
+                "INSERT INTO job_end (backend, job, state, recorded) VALUES (?, ?, ?, ?) ON CONFLICT (backend, job) "
+                "DO NOTHING"), (backend, job, state, stamp)).rowcount
+            if report is not None:
+                self._add_report(db, report[0], backend, job, report[1], stamp)
+            if not ended:
+                return False
             if attempt is not None:
-                self._insert(db, self._INSERT_ATTEMPT, self._attempt_row(attempt, utc_text(now)))
+                self._insert(db, self._INSERT_ATTEMPT, self._attempt_row(attempt, stamp))
+        return True
+
+    def name_job(self, backend: str, job: str, provider_job: str, now: dt.datetime) -> None:
+        """Note the provider's id for a job recorded under our own label (the first name given stays)."""
+        with self._write() as db:
+            db.execute(self.dialect.sql("INSERT INTO job_ref (backend, job, provider_job, recorded) VALUES "
+                                        "(?, ?, ?, ?) ON CONFLICT (backend, job) DO NOTHING"),
+                       (backend, job, provider_job, utc_text(now)))
+
+    def _add_report(self, db: Any, message_id: str, backend: str | None, job: str | None, outcome: str | None,
+                    stamp: str) -> None:
+        db.execute(self.dialect.sql("INSERT INTO report (campaign, message_id, backend, job, outcome, recorded) VALUES "
+                                    "(?, ?, ?, ?, ?, ?) ON CONFLICT (campaign, message_id) DO NOTHING"),
+                   (self.campaign, message_id, backend, job, outcome, stamp))
+
+    def seen_reports(self) -> set[str]:
+        """The Message-IDs of the gateway reports already recorded for this campaign."""
+        return {r[0] for r in self._query("SELECT message_id FROM report WHERE campaign = ?", (self.campaign,))}
+
+    _JOB = ("SELECT j.backend, j.job, j.recipient, j.number, j.signer, j.send_at, j.kill_at, j.submitted, "
+            "r.provider_job, j.pages_total, e.id FROM job j LEFT JOIN job_end e ON e.backend = j.backend AND "
+            "e.job = j.job LEFT JOIN job_ref r ON r.backend = j.backend AND r.job = j.job WHERE j.campaign = ?")
+
+    @staticmethod
+    def _job(r: Sequence[Any]) -> Job:
+        return Job(r[0], r[1], r[2], r[3], r[4], from_utc_text(r[5]), from_utc_text(r[6]), from_utc_text(r[7]), r[8],
+                   r[9])
 
     def open_jobs(self, backend: str | None = None) -> list[Job]:
-        """Jobs submitted and not yet ended."""
-        rows = self._query(
-            "SELECT j.backend, j.job, j.recipient, j.number, j.signer, j.send_at, j.kill_at, j.submitted "
-            "FROM job j LEFT JOIN job_end e ON e.backend = j.backend AND e.job = j.job "
-            "WHERE j.campaign = ? AND e.id IS NULL" + (" AND j.backend = ?" if backend else "") +
-            " ORDER BY j.send_at, j.id", (self.campaign, backend) if backend else (self.campaign,))
-        return [Job(r[0], r[1], r[2], r[3], r[4], from_utc_text(r[5]), from_utc_text(r[6]), from_utc_text(r[7]))
-                for r in rows]
+        """Jobs submitted and not yet ended (submitted to a gateway or provider, no outcome yet)."""
+        rows = self._query(self._JOB + " AND e.id IS NULL" + (" AND j.backend = ?" if backend else "") +
+                           " ORDER BY j.send_at, j.id", (self.campaign, backend) if backend else (self.campaign,))
+        return [self._job(r) for r in rows]
+
+    def job(self, backend: str, job: str) -> tuple[Job, bool] | None:
+        """One of this campaign's jobs, and whether it has ended."""
+        rows = self._query(self._JOB + " AND j.backend = ? AND j.job = ?", (self.campaign, backend, job))
+        return (self._job(rows[0]), rows[0][10] is not None) if rows else None
 
     def deliveries_by_hour(self) -> list[tuple[dt.datetime, int]]:
         """(the start of a UTC hour, deliveries not voided in it), oldest first: a row per hour, however
@@ -625,13 +721,12 @@ def copy_log(source: Log, target: Log) -> tuple[int, int, int]:
     """Copy one campaign's log from ``source`` into ``target`` (either backend to either) in one
     transaction; what ``target`` already has (by each attempt's key, each job's backend and id) is not
     copied again. Returns (attempts, voids, jobs) copied."""
-    rows = source._query(
-        "SELECT at, recipient, number, outcome, volunteer, signer, pages, note, source, job, key, recorded "
-        "FROM attempt WHERE campaign = ? ORDER BY id", (source.campaign,))
+    rows = source._query(f"SELECT {Log._ATTEMPT_COLUMNS} FROM attempt WHERE campaign = ? ORDER BY id",
+                         (source.campaign,))
     voids = source._query("SELECT a.key, v.volunteer, v.note, v.recorded FROM void v JOIN attempt a ON "
                           "a.id = v.attempt WHERE a.campaign = ? ORDER BY v.id", (source.campaign,))
-    jobs = source._query("SELECT backend, job, recipient, number, signer, send_at, kill_at, submitted FROM job "
-                         "WHERE campaign = ? ORDER BY id", (source.campaign,))
+    jobs = source._query("SELECT backend, job, recipient, number, signer, send_at, kill_at, submitted, pages_total "
+                         "FROM job WHERE campaign = ? ORDER BY id", (source.campaign,))
     ends = source._query("SELECT e.backend, e.job, e.state, e.recorded FROM job_end e JOIN job j ON "
                          "j.backend = e.backend AND j.job = e.job WHERE j.campaign = ? ORDER BY e.id",
                          (source.campaign,))
@@ -640,6 +735,11 @@ def copy_log(source: Log, target: Log) -> tuple[int, int, int]:
         "ORDER BY id", (source.campaign,))
     links = source._query("SELECT name, role, token_hash, details, created, expires, revoked, last_used FROM link "
                           "WHERE campaign = ? ORDER BY id", (source.campaign,))
+    refs = source._query("SELECT r.backend, r.job, r.provider_job, r.recorded FROM job_ref r JOIN job j ON "
+                         "j.backend = r.backend AND j.job = r.job WHERE j.campaign = ? ORDER BY r.id",
+                         (source.campaign,))
+    reports = source._query("SELECT message_id, backend, job, outcome, recorded FROM report WHERE campaign = ? "
+                            "ORDER BY id", (source.campaign,))
     sql = target.dialect.sql
     copied = [0, 0, 0]
     with target._write() as db:
@@ -656,12 +756,18 @@ def copy_log(source: Log, target: Log) -> tuple[int, int, int]:
             copied[1] += max(cursor.rowcount, 0)
         for row in jobs:
             cursor = db.execute(sql("INSERT INTO job (campaign, backend, job, recipient, number, signer, send_at, "
-                                    "kill_at, submitted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (backend, "
-                                    "job) DO NOTHING"), (target.campaign, *row))
+                                    "kill_at, submitted, pages_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON "
+                                    "CONFLICT (backend, job) DO NOTHING"), (target.campaign, *row))
             copied[2] += max(cursor.rowcount, 0)
         for row in ends:
             db.execute(sql("INSERT INTO job_end (backend, job, state, recorded) VALUES (?, ?, ?, ?) ON CONFLICT "
                            "(backend, job) DO NOTHING"), row)
+        for row in refs:
+            db.execute(sql("INSERT INTO job_ref (backend, job, provider_job, recorded) VALUES (?, ?, ?, ?) ON CONFLICT "
+                           "(backend, job) DO NOTHING"), row)
+        for row in reports:
+            db.execute(sql("INSERT INTO report (campaign, message_id, backend, job, outcome, recorded) VALUES "
+                           "(?, ?, ?, ?, ?, ?) ON CONFLICT (campaign, message_id) DO NOTHING"), (target.campaign, *row))
         for row in links:  # the team's links go on working against the copy (only hashes are kept)
             db.execute(sql("INSERT INTO link (campaign, name, role, token_hash, details, created, expires, revoked, "
                            "last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING"),

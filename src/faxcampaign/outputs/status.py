@@ -130,7 +130,11 @@ def status_document(p: Progress, zone: str) -> dict[str, Any]:
                 "last_delivery": _moment(o.last_delivery, o.timezone, zone) if o.last_delivery else None,
                 "last_attempt": None if o.last is None else {
                     **_moment(o.last.at, o.timezone, zone), "outcome": o.last.outcome, "number": o.last.number,
-                    "by": o.last.volunteer},
+                    "by": o.last.volunteer, **o.last.proof, "unconfirmed": o.last.unconfirmed},
+                "unconfirmed_deliveries": o.unconfirmed,
+                "in_flight": [{"backend": j.backend, "job": j.job, "number": j.number,
+                               "submitted": utc_text(j.submitted), "awaiting_report": j.awaiting_report}
+                              for j in o.in_flight],
                 "numbers": [
                     {"e164": n.e164, "attempts": n.attempts, "consecutive_failures": n.consecutive_failures,
                      "last_outcome": n.last_outcome, "suspect": n.suspect, "reason": n.reason}
@@ -222,21 +226,24 @@ def status_page(p: Progress, zone: str) -> str:
 
 
 HISTORY_COLUMNS = ["entry", "at", "recipient", "number", "outcome", "by", "signer", "pages", "note", "source", "job",
-                   "voided_by", "void_note"]
+                   "voided_by", "void_note", "pages_total", "remote_id", "provider_job", "error_code", "completed_at",
+                   "unconfirmed"]
 
 
 def _history_row(e: Entry) -> list[Any]:
     a = e.attempt
     return [e.id, utc_text(a.at), a.recipient, a.number, a.outcome, a.volunteer, a.signer, a.pages, a.note,
-            a.source, a.job, e.voided_by, e.void_note]
+            a.source, a.job, e.voided_by, e.void_note, a.pages_total, a.remote_id, a.provider_job, a.error_code,
+            utc_text(a.completed_at) if a.completed_at else None, a.unconfirmed]
 
 
 def history_csv(entries: list[Entry]) -> str:
     rows = []
     for e in entries:
         row = _history_row(e)
-        for i in (5, 6, 8, 12):  # free text
+        for i in (5, 6, 8, 12, 14, 15, 16):  # free text (a provider's or far end's too)
             row[i] = spreadsheet_safe(row[i])
+        row[-1] = "yes" if row[-1] else ""
         rows.append(["" if v is None else v for v in row])
     return _csv(HISTORY_COLUMNS, rows)
 

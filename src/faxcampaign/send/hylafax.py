@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from faxcampaign.log.store import Job
 from faxcampaign.send.base import FaxJob, Result, SendError
 
 MAX_TRIES = 3  # transmissions per job (calls per job come from the job: `send --calls-per-job`)
@@ -137,11 +138,11 @@ class HylaFAX:
                     jobs[fields[0].strip()] = [f.strip() for f in fields]
         return jobs
 
-    def poll(self, job_ids: Sequence[str]) -> dict[str, Result]:
+    def poll(self, jobs: Sequence[Job]) -> dict[str, Result]:
         with self._session() as ftp:
             listed = self._list(ftp)
         results: dict[str, Result] = {}
-        for job_id in job_ids:
+        for job_id in (j.job for j in jobs):
             fields = listed.get(job_id)
             if fields is None:
                 results[job_id] = Result("lost", None, note="HylaFAX no longer knows this job")
@@ -152,7 +153,9 @@ class HylaFAX:
             name, outcome, sent = outcome_of(state, status, pages, dials)
             at = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch.isdigit() else None
             note = f"HylaFAX job {job_id}: {status or 'done'} (calls {dials})"
-            results[job_id] = Result(name, outcome, sent, note, at)
+            total = pages.partition(":")[2].strip()
+            results[job_id] = Result(name, outcome, sent, note, at, pages_total=int(total) if total.isdigit() else None,
+                                     provider_job=job_id)
         return results
 
     def cancel(self, job_id: str) -> None:

@@ -40,6 +40,9 @@ class SendReport:
 
 def ident(backend: Backend) -> str:
     """The backend's name in the log's job table."""
+    own = getattr(backend, "ident", None)
+    if isinstance(own, str):
+        return own
     host = getattr(backend, "host", "")
     port = getattr(backend, "port", "")
     return f"{backend.name}://{host}:{port}"
@@ -80,6 +83,8 @@ def office_states(campaign: Campaign, log: Log, progress: Progress | None, signe
                   [o.id for o in offices])
     windows = {p.office.id: [(w.start, w.end) for w in p.windows if w.end > now] for p in result.offices}
     jobs = {j.recipient: j.job for j in log.open_jobs(backend)}
+    # one fax in flight per number, whichever office it is for and whichever backend holds it
+    dialling = {j.number: j.recipient for j in log.open_jobs()}
     done: dict[tuple[str, str | None], int] = {}
     tries: dict[tuple[str, str | None], int] = {}
     for recipient, signer, delivered, attempts in log.letters():
@@ -96,6 +101,11 @@ def office_states(campaign: Campaign, log: Log, progress: Progress | None, signe
         known = progress.office(office.id) if progress else None
         last = (known.last.at, known.last.outcome) if known and known.last else None
         numbers, warning = dialable(office, progress, allow_invalid)
+        shared = [n for n in numbers if n in dialling and dialling[n] != office.id]
+        if shared:
+            numbers = [n for n in numbers if n not in shared]
+            busy = "; ".join(f"{n} has a fax in flight for {dialling[n]}" for n in shared)
+            warning = f"{warning}; {busy}" if warning else busy
         if warning:
             warnings[office.id] = warning
         states.append(OfficeState(
@@ -122,7 +132,13 @@ def send(campaign: Campaign, backend: Backend, log: Log, progress: Progress | No
     with lock:
         states, warnings = office_states(campaign, log, progress, signers, automatic, now, days, ident(backend),
                                          allow_invalid)
+        taken: dict[str, str] = {}  # numbers given a job in this run: offices that share one wait their turn
         for office, state in zip(automatic, states, strict=True):
+            free = [n for n in state.numbers if n not in taken]
+            if len(free) < len(state.numbers):
+                busy = "; ".join(f"{n} has a fax in flight for {taken[n]}" for n in state.numbers if n in taken)
+                warnings[office.id] = f"{warnings[office.id]}; {busy}" if office.id in warnings else busy
+                state = dataclasses.replace(state, numbers=free)
             decision = decide(state, now, rules)
             if office.id in warnings:
                 skipped.append((office, f"left out: {warnings[office.id]}"))
@@ -134,6 +150,8 @@ def send(campaign: Campaign, backend: Backend, log: Log, progress: Progress | No
             if backend.immediate and not _due(decision, now):
                 planned.append(Planned(office, decision, waiting=True))
                 continue
+            assert decision.number is not None
+            taken[decision.number] = office.id
             if dry_run:
                 planned.append(Planned(office, decision))
                 continue
@@ -151,38 +169,69 @@ def _due(decision: Decision, now: dt.datetime) -> bool:
 
 def _submit(campaign: Campaign, backend: Backend, log: Log, office: Office, decision: Decision, signer: Signer,
             now: dt.datetime, document: Callable[[str, Signer], bytes], calls: int) -> Planned:
+    """Record the job, then hand it to the backend: the intent is in the log before anything can be sent,
+    so a run killed at any point never sends the letter again (the next `sync` finds what became of it)."""
+    import uuid
+
+    from faxcampaign.letters.fax import page_count
+
     assert decision.send_at is not None and decision.kill_at is not None and decision.number is not None
     data = document(office.id, signer)
     job = FaxJob(
         recipient=office.id, number=decision.number, signer=signer.name, signer_email=signer.email,
         send_at=clock.convert(decision.send_at, "UTC"), kill_at=clock.convert(decision.kill_at, "UTC"),
         tag=tag(campaign, office.id, signer), subject=f"{campaign.data.title}: fax to {office.name}",
-        filename=f"{office.id}.pdf", calls=calls,
+        filename=f"{office.id}.pdf", calls=calls, pages_total=page_count(data),
+        label=f"fc-{uuid.uuid4().hex}",
     )
+    fits = getattr(backend, "fits", None)
+    if fits is not None and not fits(job):
+        return Planned(office, decision, waiting=True)
     name = ident(backend)
     ids: list[str] = []
 
     def created(job_id: str) -> None:
-        log.add_job(Job(name, job_id, office.id, job.number, signer.name, job.send_at, job.kill_at, now))
+        log.add_job(Job(name, job_id, office.id, job.number, signer.name, job.send_at, job.kill_at, now,
+                        pages_total=job.pages_total))
         ids.append(job_id)
 
-    result = backend.submit(job, data, created)
+    try:
+        result = backend.submit(job, data, created)
+    except SendError as e:
+        if ids and e.unsent:  # recorded, and the backend says it was not sent: the job ends with no attempt
+            log.end_job(name, ids[0], "lost", now)
+        raise e
     if not ids:
         raise SendError(f"{name}: the job for {office.id} was not created")
+    entry = Job(name, ids[0], office.id, job.number, signer.name, job.send_at, job.kill_at, now,
+                pages_total=job.pages_total)
     if result is not None:
-        record(log, name, ids[0], office.id, job.number, signer.name, backend.name, result, now)
+        settle(log, entry, backend.name, result, now)
     return Planned(office, decision, ids[0], result)
 
 
-def record(log: Log, backend_ident: str, job_id: str, recipient: str, number: str, signer: str | None,
-           source: str, result: Result, now: dt.datetime) -> None:
-    """End a job in the log, with its attempt when a call was made, in one transaction."""
-    attempt = None
-    if result.outcome is not None:
-        attempt = Attempt(at=result.at or now, recipient=recipient, number=number, outcome=result.outcome,
-                          signer=signer, pages=result.pages, note=result.note, source=source, job=job_id,
-                          key=f"{backend_ident}#{job_id}")
-    log.end_job(backend_ident, job_id, result.state, now, attempt)
+def settle(log: Log, job: Job, source: str, result: Result, now: dt.datetime,
+           report: tuple[str, str | None] | None = None) -> bool:
+    """What a backend said of a job, into the log: the provider's id for a job still `submitted`, or the
+    job's end, with its attempt when a call was made, in one transaction. False when the job had ended
+    already (a duplicated or late result changes nothing)."""
+    if not result.ended:
+        if result.provider_job and result.provider_job != job.job and not job.provider_job:
+            log.name_job(job.backend, job.job, result.provider_job, now)
+        return False
+    return log.end_job(job.backend, job.job, result.state, now, attempt_of(job, source, result, now), report)
+
+
+def attempt_of(job: Job, source: str, result: Result, now: dt.datetime) -> Attempt | None:
+    """The attempt a job's result records, when a call was made; keyed by the job, so a result that
+    arrives twice (a poll and a webhook, a report read again) is recorded once."""
+    if result.outcome is None:
+        return None
+    return Attempt(at=result.at or now, recipient=job.recipient, number=job.number, outcome=result.outcome,
+                   signer=job.signer, pages=result.pages, note=result.note, source=source, job=job.job,
+                   key=f"{job.backend}#{job.job}", pages_total=result.pages_total or job.pages_total,
+                   remote_id=result.remote_id, provider_job=result.provider_job or job.provider_job,
+                   error_code=result.error_code, completed_at=result.completed_at)
 
 
 def sync(backend: Backend, log: Log, now: dt.datetime) -> list[tuple[Job, Result]]:
@@ -191,12 +240,11 @@ def sync(backend: Backend, log: Log, now: dt.datetime) -> list[tuple[Job, Result
     jobs = log.open_jobs(name)
     if not jobs:
         return []
-    results = backend.poll([j.job for j in jobs])
+    results = backend.poll(jobs)
     ended = []
     for job in jobs:
         result = results.get(job.job)
-        if result is not None:
-            record(log, name, job.job, job.recipient, job.number, job.signer, backend.name, result, now)
+        if result is not None and settle(log, job, backend.name, result, now):
             ended.append((job, result))
     return ended
 
@@ -206,11 +254,11 @@ def cancel(backend: Backend, log: Log, only: Sequence[str], now: dt.datetime) ->
     name = ident(backend)
     jobs = [j for j in log.open_jobs(name) if not only or j.recipient in only]
     for job in jobs:
-        backend.cancel(job.job)
-    results = backend.poll([j.job for j in jobs]) if jobs else {}
+        backend.cancel(job.provider_job or job.job)
+    results = backend.poll(jobs) if jobs else {}
     for job in jobs:
-        result = results.get(job.job) or Result("cancelled", None, note="cancelled")
-        if result.state == "lost":
+        result = results.get(job.job)
+        if result is None or not result.ended or result.state == "lost":
             result = Result("cancelled", None, note="cancelled")
-        record(log, name, job.job, job.recipient, job.number, job.signer, backend.name, result, now)
+        settle(log, job, backend.name, result, now)
     return jobs

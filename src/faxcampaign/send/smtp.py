@@ -2,9 +2,10 @@
 address, to the address the campaign's `fax_gateway` pattern makes of the number.
 
 A gateway sends as soon as it accepts a message, so a job is submitted only inside its window (the
-send run waits for the window otherwise) and its result is known at once: accepted, or refused with the
-server's reply. The gateway's own delivery report, mailed later, is not read: an accepted message is
-recorded as `delivered`, with a note saying it was handed to the gateway.
+send run waits for the window otherwise). A refusal is known at once, with the server's reply. An
+accepted message is a job the gateway holds (`submitted`), not an attempt: the gateway dials later and
+mails a report, which `sync --reports` reads (send/reports.py) to record what really happened. The job's
+id is the message's Message-ID, which the report names in its In-Reply-To or References.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import smtplib
 import ssl
 from collections.abc import Callable, Sequence
 
-from faxcampaign.send.base import FaxJob, Result, SendError
+from faxcampaign.log.store import Job
+from faxcampaign.send.base import SUBMITTED, FaxJob, Result, SendError
 
 PASSWORD_ENV = "FAXCAMPAIGN_SMTP_PASSWORD"
 
@@ -105,11 +107,12 @@ class SMTPGateway:
                 server.quit()
             except (OSError, smtplib.SMTPException):
                 server.close()
-        return Result("done", "delivered", note=f"handed to the email-to-fax gateway as {message['To']}")
+        return Result(SUBMITTED, None, note=f"accepted by the email-to-fax gateway as {message['To']}",
+                      provider_job=str(message["Message-ID"]))
 
-    def poll(self, job_ids: Sequence[str]) -> dict[str, Result]:
-        # A job ends within submit(); one still open was cut off between being recorded and being sent.
-        return {j: Result("lost", None, note="interrupted before the gateway accepted it") for j in job_ids}
+    def poll(self, jobs: Sequence[Job]) -> dict[str, Result]:
+        # Nothing to ask: the gateway's reports come by mail (`sync --reports`, send/reports.py).
+        return {}
 
     def cancel(self, job_id: str) -> None:
         return None
