@@ -243,3 +243,21 @@ def served(tmp_path: Path, backend: str) -> Iterator[Served]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot():  # type: ignore[no-untyped-def]
+    """A Dovecot IMAP server of the tests' own on loopback (tests/imapserver.py); never skipped in CI."""
+    import tempfile
+
+    from imapserver import Dovecot, binaries
+
+    need(binaries() is not None and shutil.which("doveadm") is not None, "Dovecot (apt-get install dovecot-imapd)")
+    need(shutil.which("openssl") is not None, "openssl")
+    folder = Path(tempfile.mkdtemp(prefix="faxcampaign-imap-"))
+    server = Dovecot(folder)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

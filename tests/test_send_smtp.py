@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import email.policy
 import io
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,7 +88,8 @@ def test_letters_go_to_the_gateway_as_pdf_from_the_signer(gateway: tuple[Gateway
                  "--email", "ann@example.org")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("court: queued to +77212420220 from ") and lines[0].endswith(": delivered")
+    assert lines[0].startswith("court: queued to +77212420220 from ")
+    assert lines[0].endswith(": submitted, accepted by the email-to-fax gateway as 77212420220@fax.example.net")
     assert lines[1].startswith("nowhere: queued to +77212429999") and lines[1].endswith(": failed")
 
     (mail_from, rcpt, content), = handler.messages
@@ -104,14 +106,18 @@ def test_letters_go_to_the_gateway_as_pdf_from_the_signer(gateway: tuple[Gateway
     assert "We protest at the trial in Karaganda." in text and "Ann Smith" in text
 
     history = list(csv.DictReader(io.StringIO(run("history", str(path)).stdout)))
+    # an accepted message is not a delivery: the gateway holds the job until its report is read
     assert [(r["recipient"], r["outcome"], r["signer"], r["source"]) for r in history] == [
-        ("court", "delivered", "Ann Smith", "smtp"), ("nowhere", "failed", "Ann Smith", "smtp")]
-    assert history[0]["note"] == "handed to the email-to-fax gateway as 77212420220@fax.example.net"
-    assert history[1]["note"].startswith(f"the gateway refused {REFUSED}: 550 5.1.1 no fax line")
+        ("nowhere", "failed", "Ann Smith", "smtp")]
+    assert history[0]["note"].startswith(f"the gateway refused {REFUSED}: 550 5.1.1 no fax line")
+    status = json.loads(run("status", str(path), "--format", "json").stdout)
+    court = next(o for o in status["offices"] if o["id"] == "court")
+    assert not court["reached"] and [j["number"] for j in court["in_flight"]] == ["+77212420220"]
+    assert court["in_flight"][0]["job"] == message["Message-ID"] and not court["in_flight"][0]["awaiting_report"]
 
     again = run("send", str(path), "--via", f"smtp://127.0.0.1:{port}", "--signer", "Ann Smith",
                 "--email", "ann@example.org")
-    assert "court: every letter has been delivered" in again.stdout
+    assert f"court: job {message['Message-ID']} is still queued" in again.stdout
     assert len(handler.messages) == 1
 
 

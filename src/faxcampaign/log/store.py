@@ -481,7 +481,8 @@ class Log:
         through = ", ".join(f"'{o}'" for o in sorted(GOT_THROUGH))
         not_counted = ", ".join(f"'{o}'" for o in sorted(NOT_COUNTED))
         dead_line = ", ".join(f"'{o}'" for o in sorted(DEAD_LINE))
-        unconfirmed = (f"(a.outcome = 'delivered' AND a.source = 'smtp' AND a.note LIKE '{LEGACY_GATEWAY_NOTE}%')")
+        unconfirmed = (f"(a.outcome = 'delivered' AND a.source = 'smtp' AND "
+                       f"substr(a.note, 1, {len(LEGACY_GATEWAY_NOTE)}) = '{LEGACY_GATEWAY_NOTE}')")
         # Per number: its latest delivered or partial (`mark`, and the greatest id at that moment, as
         # attempts are ordered by time, then id); its attempts after the mark are its tail. The database
         # walks each number's rows in its index, and a row per number (per number and UTC date for the

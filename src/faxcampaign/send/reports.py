@@ -155,8 +155,11 @@ def _part_text(part: EmailMessage) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         text = payload.decode(charset, errors="replace")
-    except LookupError:  # a charset Python does not know: read it as Latin-1 rather than not at all
-        text = payload.decode("latin-1")
+    except LookupError:  # a charset Python does not know: UTF-8 if it is that, else Latin-1, never nothing
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            text = payload.decode("latin-1")
     if part.get_content_type() == "text/html":
         parser = _Text()
         parser.feed(text[:MAX_TEXT * 5])
