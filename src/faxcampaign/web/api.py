@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from faxcampaign import limits
 
 MAX_BODY = 64 * 1024  # bytes a request body may hold
+MAX_HOOK_BODY = 32 * 1024 * 1024  # a provider's webhook, which may carry the fax's own file
 
 
 class AttemptIn(BaseModel):

@@ -121,9 +121,10 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = api.MAX_HOOK_BODY if str(scope.get("path", "")).startswith("/hooks/") else api.MAX_BODY
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > api.MAX_BODY):
-            await problem_response(Problem(413, "too_large", f"the body is over {api.MAX_BODY} bytes"))(
+        if length is not None and (not length.isdigit() or int(length) > cap):
+            await problem_response(Problem(413, "too_large", f"the body is over {cap} bytes"))(
                 scope, receive, self._headed(send))
             return
         seen = 0
@@ -133,8 +134,8 @@ class Guard:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > api.MAX_BODY:
-                    raise Problem(413, "too_large", f"the body is over {api.MAX_BODY} bytes")
+                if seen > cap:
+                    raise Problem(413, "too_large", f"the body is over {cap} bytes")
             return message
 
         await self.app(scope, capped, self._headed(send))
@@ -456,6 +457,64 @@ def create_app(settings: Settings) -> Starlette:
     async def healthz(request: Request) -> Response:
         return await run_in_threadpool(health)
 
+    def hook_auth(request: Request) -> None:
+        """Sinch's webhooks: basic auth with the credentials the callback URL carried
+        ($FAXCAMPAIGN_SINCH_WEBHOOK_SECRET, compared in constant time), checked before the body is read; no
+        Origin check (they come from Sinch, not a page of ours); rate-limited by address like every request."""
+        import os
+
+        from faxcampaign.send.sinch import WEBHOOK_SECRET_ENV
+
+        limiter.check("address:" + address(request), settings.limits.per_address)
+        limiter.check("bad:" + address(request), settings.limits.bad_tokens, count=False)
+        secret = os.environ.get(WEBHOOK_SECRET_ENV)
+        if not secret:
+            raise Problem(404, "not_found", f"webhooks are off: set {WEBHOOK_SECRET_ENV} for serve and send")
+        expected = "Basic " + base64.b64encode(f"sinch:{secret}".encode()).decode()
+        if not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected.encode()):
+            limiter.check("bad:" + address(request), settings.limits.bad_tokens)
+            raise Problem(401, "unauthorised", "the webhook's credentials are missing or wrong")
+
+    def sinch_hook(name: str, body: bytes, parts: dict[str, str]) -> Response:
+        import json
+
+        from faxcampaign.services.hooks import hook_name, sinch_completed
+
+        try:
+            if not hmac.compare_digest(name.encode(), hook_name(settings.campaign).encode()):
+                raise Problem(404, "not_found", "no such campaign here")
+            try:
+                if parts:  # multipart/form-data: `fax` is a JSON part, `event` the event's name (or its JSON)
+                    kind = parts.get("event", "")
+                    event = {"event": json.loads(kind) if kind.startswith('"') else kind,
+                             "fax": json.loads(parts.get("fax", "null"))}
+                else:
+                    event = json.loads(body)
+            except ValueError:
+                raise Problem(400, "invalid", "the body is not the JSON of a fax event") from None
+            if not isinstance(event, dict) or event.get("event") != "FAX_COMPLETED":
+                return JSONResponse({"recorded": False, "reason": "not a FAX_COMPLETED event"})
+            pushed = sinch_completed(settings.campaign, event, settings.now(), settings.log)
+        except Problem as p:
+            return problem_response(p)
+        except ValueError as e:
+            return problem_response(Problem(400, "invalid", str(e)))
+        except LogError as e:
+            return problem_response(Problem(503, "log_unavailable", str(e)))
+        return JSONResponse({"recorded": pushed.recorded, "job": pushed.job, "outcome": pushed.outcome,
+                             "reason": pushed.reason})
+
+    async def hooks_sinch(request: Request) -> Response:
+        try:
+            hook_auth(request)
+        except Problem as p:
+            return problem_response(p)
+        body, parts = await request.body(), {}
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            async with request.form(max_files=4, max_fields=64) as parsed:
+                parts = {k: v for k, v in parsed.items() if isinstance(v, str)}
+        return await run_in_threadpool(sinch_hook, request.path_params["campaign"], body, parts)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         return problem_response(Problem(404, "not_found", "no such page"))
 
@@ -477,6 +536,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/letters/{recipient}.pdf", guarded(letter)),
         Route("/export.csv", guarded(export, role="organiser")),
         Route("/api/v1/openapi.json", openapi_json),
+        Route("/hooks/sinch/{campaign}", hooks_sinch, methods=["POST"]),
         Route("/api/v1/me", guarded(me)),
         Route("/api/v1/calls", guarded(api_calls)),
         Route("/api/v1/attempts", guarded(api_attempt, changes=True), methods=["POST"]),
