@@ -182,3 +182,29 @@ def test_bad_via(write_campaign: Callable[..., Path], via: str, message: str) ->
 def test_now_only_with_dry_run(write_campaign: Callable[..., Path]) -> None:
     result = run("send", str(write_campaign(AUTOMATIC)), "--via", "hylafax://x", "--now", "2026-12-14T03:00")
     assert result.exit_code == 2 and "--now is for --dry-run" in result.stderr
+
+
+@settings(max_examples=400, deadline=None)
+@given(office_states(), st.integers(1, 12), st.integers(1, 6))
+def test_a_backend_that_sends_at_once_sends_only_in_an_open_window(case: tuple[OfficeState, dt.datetime, Rules],
+                                                                  pages: int, calls: int) -> None:
+    """For email gateways and Sinch (they dial when they are handed the job): a job is handed over only
+    while a window is open, and Sinch's own retries, as we set them, end before that window closes."""
+    from faxcampaign.send.base import FaxJob
+    from faxcampaign.send.run import _due
+    from faxcampaign.send.sinch import RETRY_DELAY, fits, retries
+
+    state, now, rules = case
+    decision = decide(state, now, rules)
+    if not decision.goes or not _due(decision, now):
+        return
+    assert decision.send_at is not None and decision.kill_at is not None and decision.opens is not None
+    assert any(start <= now < end and decision.kill_at == end for start, end in state.windows)
+    job = FaxJob("x", "+77212420220", "Ann", None, max(now, decision.send_at), decision.kill_at, "tag", "s", "f.pdf",
+                 calls=calls, pages_total=pages)
+    if not fits(job):
+        return
+    tries, delay = retries(job)
+    assert 0 <= tries <= min(5, calls - 1) and RETRY_DELAY[0] <= delay <= RETRY_DELAY[1]
+    call = dt.timedelta(minutes=2 + pages)
+    assert job.send_at + (tries + 1) * call + tries * dt.timedelta(seconds=delay) <= decision.kill_at
