@@ -62,7 +62,8 @@ def test_log_records_an_attempt(campaign: Path, backend: str) -> None:
     assert history(campaign) == [{
         "entry": "1", "at": "2026-12-14T04:40:00Z", "recipient": "court", "number": "+77212420220",
         "outcome": "busy", "by": "Ann", "signer": "", "pages": "", "note": "engaged tone", "source": "manual",
-        "job": "", "voided_by": "", "void_note": ""}]
+        "job": "", "voided_by": "", "void_note": "", "pages_total": "", "remote_id": "", "provider_job": "",
+        "error_code": "", "completed_at": "", "unconfirmed": ""}]
 
 
 def test_number_as_written_or_e164_and_volunteer_from_the_environment(campaign: Path, backend: str) -> None:
@@ -354,7 +355,8 @@ def test_history_json(campaign: Path, backend: str) -> None:
     doc = json.loads(run("history", str(campaign), "--format", "json").stdout)
     assert doc == [{"entry": 1, "at": "2026-12-14T05:00:00Z", "recipient": "court", "number": "+77212420220",
                     "outcome": "partial", "by": None, "signer": None, "pages": 1, "note": None, "source": "manual",
-                    "job": None, "voided_by": None, "void_note": None}]
+                    "job": None, "voided_by": None, "void_note": None, "pages_total": None, "remote_id": None,
+                    "provider_job": None, "error_code": None, "completed_at": None, "unconfirmed": False}]
 
 
 def test_no_log_reads_as_empty_and_creates_nothing(campaign: Path, backend: str) -> None:

@@ -108,6 +108,12 @@ def test_a_fax_is_queued_then_its_completion_polled(backend: str, sinch: SinchDo
     assert row["completed_at"].endswith("Z") and row["remote_id"] == ""  # Sinch reports no station id
     assert len(sinch.faxes) == 1
     assert [m for m, p in sinch.requests if "/faxes/" in p] == ["GET", "GET"]  # polled by its id
+    # log-copy carries the proof
+    source = os.environ.get("FAXCAMPAIGN_LOG") or str(tmp_path / "campaign.log.sqlite")
+    copy = tmp_path / "copy.sqlite"
+    cli("log-copy", str(path), source, str(copy))
+    copied = list(csv.DictReader(io.StringIO(cli("history", str(path), "--log", str(copy)).stdout)))
+    assert copied == [row]
 
 
 @pytest.mark.parametrize("kind, code, sent, outcome", [
