@@ -168,9 +168,8 @@ def _part_text(part: EmailMessage) -> str:
 
 
 def parse(raw: bytes, fallback_id: str) -> Report:
-    """One mail's bytes as a `Report` (``fallback_id`` names a mail without a Message-ID)."""
-    import hashlib
-
+    """One mail's bytes as a `Report` (``fallback_id``, the mail's place in its mailbox, names a mail
+    without a Message-ID)."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
 
@@ -181,8 +180,7 @@ def parse(raw: bytes, fallback_id: str) -> Report:
             return ""
 
     refs = _MESSAGE_ID.findall(header("In-Reply-To")) + list(reversed(_MESSAGE_ID.findall(header("References"))))
-    message_id = (_MESSAGE_ID.findall(header("Message-ID")) or [fallback_id or
-                                                                 "<" + hashlib.sha256(raw).hexdigest() + "@report>"])[0]
+    message_id = (_MESSAGE_ID.findall(header("Message-ID")) or [fallback_id])[0]
     try:
         date = email.utils.parsedate_to_datetime(header("Date"))
         date = date.astimezone(dt.timezone.utc) if date.tzinfo else date.replace(tzinfo=dt.timezone.utc)

@@ -27,7 +27,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from faxcampaign import urls
+from faxcampaign import clock, urls
 from faxcampaign.log.store import Job
 from faxcampaign.send.base import SUBMITTED, FaxJob, Result, RetryLater, SendError
 
@@ -229,7 +229,7 @@ class Sinch:
         return None
 
     def poll(self, jobs: Sequence[Job]) -> dict[str, Result]:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = clock.utc_now()
         results: dict[str, Result] = {}
         for job in jobs:
             if job.provider_job:

@@ -128,7 +128,7 @@ def read_reports(campaign: Campaign, chosen: Backend, log: Log, where: str,
     """Record what the gateway's report mails say of this campaign's open jobs. The whole mailbox is read
     before anything is recorded, so a mailbox that fails half way changes nothing."""
     from faxcampaign.send.base import Result
-    from faxcampaign.send.reports import match, read, source
+    from faxcampaign.send.reports import MAX_REPORT, match, read, source
     from faxcampaign.send.run import ident, settle
 
     mails = list(source(where).reports())
@@ -141,7 +141,7 @@ def read_reports(campaign: Campaign, chosen: Backend, log: Log, where: str,
         if mail.message_id in seen:
             continue
         if mail.too_big:
-            left.append((mail, f"too big to read (over {MAX_REPORT_TEXT})"))
+            left.append((mail, f"too big to read (over {MAX_REPORT // 1_000_000} MB)"))
             continue
         job = match(mail, jobs)
         if job is None:
@@ -161,8 +161,6 @@ def read_reports(campaign: Campaign, chosen: Backend, log: Log, where: str,
         seen.add(mail.message_id)
     return ended, left
 
-
-MAX_REPORT_TEXT = "1 MB"
 
 
 def cancel(campaign_path: Path, via: str, only: tuple[str, ...], now: dt.datetime,
