@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from faxcampaign.errors import FaxCampaignError
-from faxcampaign.outcomes import DEAD_LINE, GOT_THROUGH, NOT_COUNTED
+from faxcampaign.outcomes import DEAD_LINE, GOT_THROUGH, NOT_COUNTED, OUTCOMES
 
 APPLICATION_ID = 0x46415843  # "FAXC" in the SQLite header: marks the file as ours
 BUSY_TIMEOUT_S = 30.0
@@ -257,6 +257,9 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE attempt ADD COLUMN error_code TEXT",
         "ALTER TABLE attempt ADD COLUMN completed_at TEXT",
         "ALTER TABLE job ADD COLUMN pages_total INTEGER",
+        # deliveries older versions recorded on an email gateway's acceptance (`status`'s unconfirmed)
+        "CREATE INDEX attempt_by_gateway ON attempt (campaign, recipient, note) WHERE source = 'smtp' AND "
+        "outcome = 'delivered'",
         # the provider's id for a job whose intent was recorded before the provider named it (`job.job` is
         # then our own idempotency label); set once, when the provider answers or is found to have it
         """CREATE TABLE job_ref (
@@ -475,53 +478,103 @@ class Log:
 
     def summary(self, since: dt.datetime) -> Summary:
         """What `status` and call sheets need, counted by the database rather than row by row here:
-        see `Summary`. ``since`` bounds `Summary.delivered_since` (the earliest "today" of any office)."""
+        see `Summary`. ``since`` bounds `Summary.delivered_since` (the earliest "today" of any office).
+
+        Two passes over the attempts: one grouping them per office, number and outcome in the covering
+        index (counts, latest times, and each number's *mark*, its latest delivered or partial); then each
+        number's *tail*, its attempts from the mark on, read by index range from the mark (per outcome, per
+        UTC date for the dead-line outcomes; a row of its own only for an attempt that shares the mark's or
+        the latest second, whose order the ids decide). Rows reaching Python are per office, number and
+        outcome, never per attempt."""
         live = "a.id NOT IN (SELECT attempt FROM void)"
         key = (self.campaign,)
-        through = ", ".join(f"'{o}'" for o in sorted(GOT_THROUGH))
-        not_counted = ", ".join(f"'{o}'" for o in sorted(NOT_COUNTED))
-        dead_line = ", ".join(f"'{o}'" for o in sorted(DEAD_LINE))
         unconfirmed = (f"(a.outcome = 'delivered' AND a.source = 'smtp' AND "
                        f"substr(a.note, 1, {len(LEGACY_GATEWAY_NOTE)}) = '{LEGACY_GATEWAY_NOTE}')")
-        # Per number: its latest delivered or partial (`mark`, and the greatest id at that moment, as
-        # attempts are ordered by time, then id); its attempts after the mark are its tail. The database
-        # walks each number's rows in its index, and a row per number (per number and UTC date for the
-        # dead-line days) reaches Python.
-        def x_live(t: str) -> str:
-            return f"{t}.id NOT IN (SELECT attempt FROM void)"
-
-        same = "x.campaign = ? AND x.recipient = m.recipient AND x.number = m.number"
-        marks = (f"n AS (SELECT recipient, number, count(*) AS attempts, max(CASE WHEN outcome IN ({through}) "
-                 f"THEN at END) AS mark FROM attempt a WHERE campaign = ? AND {live} GROUP BY recipient, number), "
-                 f"m AS (SELECT recipient, number, attempts, mark, (SELECT max(id) FROM attempt x WHERE "
-                 f"{same.replace('m.', 'n.')} AND x.at = n.mark AND x.outcome IN ({through}) AND {x_live('x')}) AS "
-                 "mark_id FROM n)")
-        tail = "(m.mark IS NULL OR x.at > m.mark OR (x.at = m.mark AND x.id > m.mark_id))"
-        per_number = self._query(
-            f"WITH {marks} SELECT recipient, number, attempts, (SELECT outcome FROM attempt x WHERE {same} AND "
-            f"{x_live('x')} ORDER BY x.at DESC, x.id DESC LIMIT 1), (SELECT count(*) FROM attempt x WHERE {same} AND "
-            f"{x_live('x')} AND x.outcome NOT IN ({not_counted}) AND {tail}) FROM m", key * 4)
+        groups = self._query(f"SELECT recipient, number, outcome, count(*), max(at) FROM attempt a WHERE campaign = ? "
+                             f"AND {live} GROUP BY recipient, number, outcome", key)
+        counts: dict[tuple[str, str], list[Any]] = {}
+        per_number: dict[tuple[str, str], list[Any]] = {}  # attempts, mark, latest
+        latest: dict[str, str] = {}
+        for recipient, number, outcome, count, at in groups:
+            c = counts.setdefault((recipient, outcome), [0, at])
+            c[0] += count
+            c[1] = max(c[1], at)
+            n = per_number.setdefault((recipient, number), [0, "", ""])
+            n[0] += count
+            if outcome in GOT_THROUGH:
+                n[1] = max(n[1], at)
+            n[2] = max(n[2], at)
+            latest[recipient] = max(latest.get(recipient, ""), at)
+        health, dead = self._tails(per_number, live)
+        last = self._rows_at(
+            "WITH l (recipient, at) AS ({values}) SELECT a.recipient, a.at, a.number, a.outcome, a.volunteer, "
+            "a.pages, a.pages_total, a.remote_id, a.provider_job, a.error_code, a.completed_at, "
+            f"{unconfirmed} FROM l JOIN attempt a ON a.campaign = ? AND a.recipient = l.recipient AND a.at = l.at "
+            f"WHERE {live} ORDER BY a.id", sorted(latest.items()), values_first=True)
         return Summary(
-            counts=self._query(f"SELECT recipient, outcome, count(*), max(at) FROM attempt a WHERE campaign = ? "
-                               f"AND {live} GROUP BY recipient, outcome", key),
-            numbers=[(r[0], r[1], r[2]) for r in per_number],
-            last=self._query(
-                f"WITH latest AS (SELECT recipient, max(at) AS at FROM attempt a WHERE campaign = ? AND {live} "
-                "GROUP BY recipient) SELECT a.recipient, a.at, a.number, a.outcome, a.volunteer, a.pages, "
-                "a.pages_total, a.remote_id, a.provider_job, a.error_code, a.completed_at, "
-                f"{unconfirmed} FROM latest l JOIN attempt a ON a.campaign = ? AND a.recipient = l.recipient AND "
-                f"a.at = l.at WHERE {live} ORDER BY a.id", key * 2),
-            health=[(r[0], r[1], r[3], int(r[4])) for r in per_number],
-            dead=self._query(
-                f"WITH {marks} SELECT x.recipient, x.number, min(x.at), max(x.at) FROM m JOIN attempt x ON {same} AND "
-                f"x.outcome IN ({dead_line}) WHERE {x_live('x')} AND {tail} GROUP BY x.recipient, x.number, "
-                "substr(x.at, 1, 10)", key * 3),
+            counts=[(r, o, c[0], c[1]) for (r, o), c in counts.items()],
+            numbers=[(r, n, v[0]) for (r, n), v in per_number.items()],
+            last=last,
+            health=health,
+            dead=dead,
             delivered_since=self._query(f"SELECT recipient, at FROM attempt a WHERE campaign = ? AND "
                                         f"outcome = 'delivered' AND at >= ? AND {live}", (*key, utc_text(since))),
-            unconfirmed=self._query(f"SELECT recipient, count(*) FROM attempt a WHERE campaign = ? AND {live} AND "
-                                    f"{unconfirmed} GROUP BY recipient", key),
+            unconfirmed=self._query(f"SELECT recipient, count(*) FROM attempt a WHERE campaign = ? AND "
+                                    f"a.source = 'smtp' AND a.outcome = 'delivered' AND {live} AND {unconfirmed} "
+                                    "GROUP BY recipient", key),
             jobs=self.open_jobs(),
         )
+
+    _BATCH = 300  # (office, number) pairs per query: well inside every driver's limit on parameters
+
+    def _rows_at(self, statement: str, pairs: Sequence[tuple[Any, ...]],
+                 values_first: bool = False) -> list[tuple[Any, ...]]:
+        """``statement`` run over ``pairs`` in batches: ``{values}`` in it is a VALUES list of a batch, and
+        its one other parameter the campaign, after the list with ``values_first``, else before it."""
+        rows: list[tuple[Any, ...]] = []
+        width = len(pairs[0]) if pairs else 0
+        for start in range(0, len(pairs), self._BATCH):
+            batch = pairs[start:start + self._BATCH]
+            values = "VALUES " + ", ".join("(" + ", ".join(["?"] * width) + ")" for _ in batch)
+            listed = tuple(v for pair in batch for v in pair)
+            rows += self._query(statement.replace("{values}", values),
+                                (*listed, self.campaign) if values_first else (self.campaign, *listed))
+        return rows
+
+    def _tails(self, per_number: dict[tuple[str, str], list[Any]], live: str) -> tuple[list[Any], list[Any]]:
+        """`Summary.health` and `Summary.dead` from each number's attempts from its mark on."""
+        outcomes = ", ".join(f"'{o}'" for o in OUTCOMES)
+        dead_line = ", ".join(f"'{o}'" for o in sorted(DEAD_LINE))
+        pairs = [(r, n, v[1], v[2]) for (r, n), v in per_number.items()]
+        rows = self._rows_at(
+            "WITH m (recipient, number, mark, latest) AS ({values}) SELECT m.recipient, m.number, a.outcome, "
+            "count(*), min(a.at), max(a.at), CASE WHEN a.at = m.mark OR a.at = m.latest THEN a.id END AS tie, "
+            "min(a.at) = m.mark, max(a.at) = m.latest FROM m JOIN attempt a ON a.campaign = ? AND "
+            "a.recipient = m.recipient AND "
+            f"a.number = m.number AND a.outcome IN ({outcomes}) AND a.at >= m.mark WHERE {live} GROUP BY m.recipient, "
+            f"m.number, m.mark, m.latest, a.outcome, CASE WHEN a.outcome IN ({dead_line}) THEN substr(a.at, 1, 10) "
+            "END, tie", pairs, values_first=True)
+        # the mark's own id: the greatest id of a delivered or partial at the mark's second
+        mark_id: dict[tuple[str, str], int] = {}
+        for recipient, number, outcome, _, _, _, tie, at_mark, _ in rows:
+            if tie is not None and at_mark and outcome in GOT_THROUGH and per_number[recipient, number][1]:
+                mark_id[recipient, number] = max(mark_id.get((recipient, number), -1), int(tie))
+        failures: dict[tuple[str, str], int] = {}
+        last: dict[tuple[str, str], tuple[int, str]] = {}  # the greatest id at the latest second, its outcome
+        dead: dict[tuple[str, str, str], list[str]] = {}  # per number and UTC date: first and last
+        for recipient, number, outcome, count, first, final, tie, at_mark, at_latest in rows:
+            pair = (recipient, number)
+            if tie is not None and at_latest and int(tie) > last.get(pair, (-1, ""))[0]:
+                last[pair] = (int(tie), outcome)
+            if tie is not None and at_mark and int(tie) <= mark_id.get(pair, -1):
+                continue  # at the mark's second, not after it
+            if outcome not in NOT_COUNTED:
+                failures[pair] = failures.get(pair, 0) + int(count)
+            if outcome in DEAD_LINE:
+                day = dead.setdefault((recipient, number, first[:10]), [first, final])
+                day[0], day[1] = min(day[0], first), max(day[1], final)
+        health = [(r, n, last[r, n][1], failures.get((r, n), 0)) for (r, n) in per_number]
+        return health, [(r, n, first, final) for (r, n, _), (first, final) in dead.items()]
 
     def letters(self) -> list[tuple[str, str | None, int, int]]:
         """Per recipient and signer: letters delivered, and attempts (line errors left out)."""
