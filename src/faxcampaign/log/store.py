@@ -1028,6 +1028,23 @@ def _check_version(version: int, where: str) -> None:
 
 
 def _sqlite_migrate(db: sqlite3.Connection, where: str) -> None:
+    """Bring the log to this version's schema, in one transaction. Processes that create a new log at once
+    race to switch it to WAL, which SQLite refuses at once rather than waiting while another holds it: a
+    "locked" answer is tried again until the busy timeout has passed."""
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            _sqlite_migrate_once(db, where)
+            return
+        except LogError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _sqlite_migrate_once(db: sqlite3.Connection, where: str) -> None:
     try:
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode=WAL")
