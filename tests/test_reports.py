@@ -195,8 +195,12 @@ def test_hostile_and_odd_reports(sent: dict[str, Any], dovecot: Any, cli: Any) -
     # names a Message-ID of ours that is no job of this campaign (another campaign's, or forged), and gives
     # the akim's number: it must not be taken for the akim's report
     dovecot.deliver(report("Fax to 77212422222 sent successfully.", "<99.99.99@faxcampaign>"))
+    # terminal control sequences in a stranger's headers never reach the organiser's terminal
+    dovecot.deliver(b"From: x@example.net\r\nSubject: \x1b[2J\x1b]0;owned\x07 report\r\nMessage-ID: <ab\x1b[31m@x>\r\n"
+                    b"\r\nno outcome here\r\n")
     result = cli("sync", str(path), "--via", sent["via"], "--reports", dovecot.url(), "--no-requeue", env=PASSWORD)
     assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
     assert "too big to read" in result.stdout
     assert f"president: job {ids['president']} busy" in result.stdout  # unknown charset read as Latin-1
     assert f"prosecutor: job {ids['prosecutor']} delivered" in result.stdout

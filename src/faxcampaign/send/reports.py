@@ -57,8 +57,10 @@ PHRASES: Sequence[tuple[str, str]] = (
 _COMPILED = [(outcome, re.compile(pattern, re.IGNORECASE)) for outcome, pattern in PHRASES]
 _PAGES = re.compile(r"(\d{1,4})\s*(?:of|/|von|sur)\s*(\d{1,4})\s*pages?|pages?\s*(?:sent)?\s*:\s*(\d{1,4})"
                     r"(?:\s*(?:of|/)\s*(\d{1,4}))?", re.IGNORECASE)
-_REMOTE = re.compile(r"(?:remote (?:station )?id|csi|remote csid)\s*[:=]\s*([^\r\n]{1,40})", re.IGNORECASE)
-_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+# A report comes from outside: what is taken from it is printable ASCII only (a station id is, by T.30), so
+# nothing in it can move a terminal's cursor or pass for markup
+_REMOTE = re.compile(r"(?:remote (?:station )?id|csi|remote csid)[ \t]*[:=][ \t]*([\x20-\x7e]{1,40})", re.IGNORECASE)
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")
 
 
 class ReportError(FaxCampaignError):
