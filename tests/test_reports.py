@@ -220,6 +220,9 @@ def test_campaign_phrases_and_reports_awaited_too_long(sent: dict[str, Any], dov
     later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M")
     status = json.loads(cli("status", str(path), "--format", "json", "--now", later, "--tz", "UTC").stdout)
     waiting = {o["id"]: o["in_flight"] for o in status["offices"]}
+    table = cli("status", str(path), "--now", later, "--tz", "UTC").stdout
+    assert f"in flight: job {ids['president']} to +77172745631 (smtp://127.0.0.1:" in table
+    assert table.count("awaiting its report for over a day") == 3  # president, prosecutor, akim
     assert waiting["court"] == []
     assert [j["awaiting_report"] for j in waiting["president"]] == [True]
     # the organiser decides: `send` leaves an office with a job awaiting its report alone
@@ -245,3 +248,5 @@ def test_deliveries_older_versions_recorded_on_acceptance_are_unconfirmed(backen
     status = json.loads(cli("status", str(path), "--format", "json").stdout)
     counts = {o["id"]: o["unconfirmed_deliveries"] for o in status["offices"]}
     assert counts["president"] == 1 and counts["court"] == 0
+    table = cli("status", str(path)).stdout
+    assert table.count("1 of the deliveries unconfirmed") == 1

@@ -72,6 +72,13 @@ def status_table(p: Progress, zone: str) -> str:
             last = last_outcome_text(o, zone)
             if last and (o.last is None or o.last.at != o.last_delivery):
                 out.append(f"    last attempt: {last}")
+            if o.unconfirmed:
+                out.append(f"    {o.unconfirmed} of the deliveries unconfirmed (recorded when an email gateway "
+                           "accepted the message; no report was read)")
+            for j in o.in_flight:
+                waiting = ", awaiting its report for over a day" if j.awaiting_report else ""
+                out.append(f"    in flight: job {j.job} to {j.number} ({j.backend}), since "
+                           f"{both_clocks(j.submitted, o.timezone, zone)}{waiting}")
             for n in o.healthy_first():
                 if n.suspect:
                     health = f"SUSPECT: {n.reason}"
