@@ -4,6 +4,7 @@
   volunteers, 9 days, any minute; target: under 0.4 s), beside a raw floor: a
   standalone script that runs one `GROUP BY recipient, outcome` over the same log (target: within 3x);
 - `faxcampaign log --import` of a 20,000-row call sheet (target: under 1 s);
+- the peak memory of `faxcampaign history` (csv and json) over the same log (target: under 120 MB);
 - `faxcampaign log` of one attempt, beside `faxcampaign --help` (target: within 1.3x);
 - `status` and the floor again with the same log copied into a local PostgreSQL server, when
   PostgreSQL and psycopg are installed (the server is started in a temporary folder, as the tests do).
@@ -178,6 +179,20 @@ def main() -> None:
                                  folder))
         median = report(f"faxcampaign log --import ({args.import_rows:,} rows)", imports)
         print(f"import: {median:.3f} s median   target < 1 s: {'ok' if median < 1 else 'MISSED'}")
+        # history is written as the log is read: its memory does not grow with the log
+        for fmt in ("csv", "json"):
+            kib = peak(fax + ["history", "campaign.yaml", "--format", fmt, "--log", sqlite_log], folder)
+            print(f"history --format {fmt} ({args.attempts:,} attempts): peak memory {kib / 1024:5.0f} MB   "
+                  f"target < 120 MB: {'ok' if kib < 120 * 1024 else 'MISSED'}")
+
+
+def peak(command: list[str], cwd: Path) -> int:
+    """The peak resident memory (KiB) of ``command``, its output thrown away, run as the only child of a
+    fresh interpreter."""
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+             "check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    return int(subprocess.run([sys.executable, "-c", probe, *command], cwd=cwd, env=ENV, capture_output=True,
+                              text=True, check=True).stdout)
 
 
 if __name__ == "__main__":

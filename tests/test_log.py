@@ -391,3 +391,31 @@ def test_plan_reads_the_log_when_there_is_one(campaign: Path, backend: str) -> N
     assert {r["id"]: r["log"] for r in recipients} == {
         "court": {"delivered_today": 1, "delivered": 1, "attempts": 1},
         "president": {"delivered_today": 0, "delivered": 0, "attempts": 0}}
+
+
+def test_history_is_written_as_it_is_read_and_says_the_same(campaign: Path, backend: str) -> None:
+    """`history` reads the log a page at a time: across pages (and attempts sharing a second across a
+    page's edge), with a void, it writes what the whole list written at once says, in both formats."""
+    import datetime as dt
+
+    from faxcampaign.log.roster import open_campaign_log
+    from faxcampaign.log.store import Attempt
+    from faxcampaign.outputs.status import history_csv_chunks, history_json_chunks
+
+    start = dt.datetime(2026, 12, 14, 4, tzinfo=dt.timezone.utc)
+    attempts = [Attempt(start + dt.timedelta(seconds=i // 700), "court", "+77212420220", "busy", f"v{i % 7}",
+                        note=f"=note {i}") for i in range(4499)]
+    run("log", str(campaign), "court", "busy", "--at", "2026-12-14T03:00", *LONDON)  # the log's first entry
+    log, _ = open_campaign_log(campaign, None)
+    with log:
+        ids = log.record(attempts, start)
+        log.void(ids[2000], "typo", None, start)
+        whole = log.entries()
+    assert len(whole) == 4500
+    for fmt, writer in (("csv", history_csv_chunks), ("json", history_json_chunks)):
+        written = run("history", str(campaign), "--format", fmt).stdout
+        assert written == "".join(writer(whole))  # the list written at once, in one piece
+        assert written == "".join(writer(whole, 1000))  # and in other pieces
+    rows = json.loads(run("history", str(campaign), "--format", "json").stdout)
+    assert [r["entry"] for r in rows] == [e.id for e in whole] and rows[2001]["void_note"] == "typo"
+    assert list(csv.DictReader(io.StringIO(run("history", str(campaign)).stdout)))[6]["note"] == "'=note 5"

@@ -117,9 +117,10 @@ def history(campaign: Path, fmt: str, log_path: str | None) -> None:
       faxcampaign history campaign.yaml --format json
     """
     from faxcampaign.outputs.status import HISTORY_FORMATS
-    from faxcampaign.services.status import history as entries
+    from faxcampaign.services.status import each_entry
 
-    click.echo(HISTORY_FORMATS[fmt](entries(campaign, log_path)), nl=False)
+    for chunk in HISTORY_FORMATS[fmt](each_entry(campaign, log_path)):
+        click.echo(chunk, nl=False)
 
 
 @click.command("log-copy")

@@ -471,6 +471,20 @@ class Log:
         return Entry(r[0], Attempt(from_utc_text(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
                                    r[11], r[14], r[15], r[16], r[17], completed), r[12], r[13])
 
+    def each_entry(self, page: int = 2000) -> Iterator[Entry]:
+        """Every attempt of this campaign, oldest first, voided ones marked, a page of rows at a time (by
+        the position of the last one read: the same on both backends, and memory does not grow with the
+        log)."""
+        after: tuple[Any, ...] = ("", -1)
+        while True:
+            rows = self._query(self._ENTRY + " WHERE a.campaign = ? AND a.at >= ? AND (a.at > ? OR a.id > ?) ORDER BY "
+                               f"a.at, a.id LIMIT {int(page)}", (self.campaign, after[0], after[0], after[1]))
+            for r in rows:
+                yield self._entry(r)
+            if len(rows) < page:
+                return
+            after = (rows[-1][1], rows[-1][0])
+
     def entries(self) -> list[Entry]:
         """Every attempt of this campaign, oldest first, voided ones marked."""
         rows = self._query(self._ENTRY + " WHERE a.campaign = ? ORDER BY a.at, a.id", (self.campaign,))

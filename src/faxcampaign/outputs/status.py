@@ -9,7 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from faxcampaign import clock
@@ -244,15 +244,26 @@ def _history_row(e: Entry) -> list[Any]:
             utc_text(a.completed_at) if a.completed_at else None, a.unconfirmed]
 
 
-def history_csv(entries: list[Entry]) -> str:
-    rows = []
-    for e in entries:
+def history_csv_chunks(entries: Iterable[Entry], rows_per_chunk: int = 2000) -> Iterator[str]:
+    """`history --format csv`, written as it goes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    for n, e in enumerate(entries, 1):
         row = _history_row(e)
         for i in (5, 6, 8, 12, 14, 15, 16):  # free text (a provider's or far end's too)
             row[i] = spreadsheet_safe(row[i])
         row[-1] = "yes" if row[-1] else ""
-        rows.append(["" if v is None else v for v in row])
-    return _csv(HISTORY_COLUMNS, rows)
+        writer.writerow(["" if v is None else v for v in row])
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def history_csv(entries: Iterable[Entry]) -> str:
+    return "".join(history_csv_chunks(entries))
 
 
 def history_entry(e: Entry) -> dict[str, Any]:
@@ -260,9 +271,23 @@ def history_entry(e: Entry) -> dict[str, Any]:
     return dict(zip(HISTORY_COLUMNS, _history_row(e), strict=True))
 
 
-def history_json(entries: list[Entry]) -> str:
-    document = [history_entry(e) for e in entries]
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+def history_json_chunks(entries: Iterable[Entry], per_chunk: int = 2000) -> Iterator[str]:
+    """`history --format json`, written as it goes, a list of ``per_chunk`` entries at a time: the same
+    bytes as the whole list dumped at once (each chunk is such a list without its brackets)."""
+    import itertools
+
+    it = iter(entries)
+    first = True
+    while batch := [history_entry(e) for e in itertools.islice(it, per_chunk)]:
+        inner = json.dumps(batch, indent=2, ensure_ascii=False)[1:-2]  # "\n  {...},\n  {...}"
+        yield ("[" if first else ",") + inner
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
-HISTORY_FORMATS: dict[str, Callable[[list[Entry]], str]] = {"csv": history_csv, "json": history_json}
+def history_json(entries: Iterable[Entry]) -> str:
+    return "".join(history_json_chunks(entries))
+
+
+HISTORY_FORMATS: dict[str, Callable[[Iterable[Entry]], Iterator[str]]] = {"csv": history_csv_chunks,
+                                                                          "json": history_json_chunks}

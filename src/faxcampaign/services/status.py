@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,16 @@ def history(campaign: Path, log_place: str | None = None) -> list[Entry]:
     log, _ = open_campaign_log(campaign, log_place)
     with log:
         return log.entries()
+
+
+def each_entry(campaign: Path, log_place: str | None = None) -> Iterator[Entry]:
+    """Every attempt, oldest first, voided ones marked, read as they are used: `history` writes them as
+    they come, so memory does not grow with the log."""
+    from faxcampaign.log.roster import open_campaign_log
+
+    log, _ = open_campaign_log(campaign, log_place)
+    with log:
+        yield from log.each_entry()
 
 
 def recent(campaign: Path, now: dt.datetime, log_place: str | None = None,
