@@ -107,37 +107,41 @@ def test_a_turkish_cover_sheet(tmp_path: Path) -> None:
     assert "Saygılarımla," in letter and "sayfa 2 / 2" in letter
 
 
-def test_an_arabic_letter_prints_joined_letters_not_boxes(tmp_path: Path) -> None:
-    """The Arabic text is drawn in a fallback font that reportlab shapes: HarfBuzz's joined forms, not
-    the isolated letters."""
-    import uharfbuzz
+def pdftotext(path: Path) -> str:
+    tool = shutil.which("pdftotext")
+    need(tool is not None, "pdftotext (apt-get install poppler-utils)")
+    assert tool is not None
+    text = subprocess.run([tool, str(path), "-"], capture_output=True, text=True, check=True).stdout
+    import unicodedata
 
-    from faxcampaign.letters import pdf
+    return unicodedata.normalize("NFKC", text).replace("\u202b", "").replace("\u202a", "").replace("\u202c", "")
 
+
+def test_an_arabic_letter_prints_its_letters_right_to_left_and_reads_back_as_written(tmp_path: Path) -> None:
+    """Each right-to-left run is drawn in visual order: on paper its letters run from the right (the
+    first letter of a word rightmost), and pdftotext and pypdf read each word back as it was written."""
     render(write(tmp_path), tmp_path / "out")
-    text = pages(tmp_path / "out" / "cairo.pdf")[0]
-    assert "2003" in text and "رياني" in text  # the date in Arabic (CLDR), read back in drawing order
-    font = pdf._fallback_for("ن")
-    assert font is not None
-    from reportlab.pdfbase import pdfmetrics
-
-    face = pdfmetrics.getFont(font).face
-    blob = uharfbuzz.Blob(Path(face.filename).read_bytes())
-    shaped = uharfbuzz.Buffer()
-    shaped.add_str("نحتج")
-    shaped.guess_segment_properties()
-    uharfbuzz.shape(uharfbuzz.Font(uharfbuzz.Face(blob)), shaped)
-    joined = [g.codepoint for g in shaped.glyph_infos]
-    isolated = [face.charToGlyph[ord(c)] for c in "نحتج"]
-    assert sorted(joined) != sorted(isolated)  # shaping picks other (joined) glyphs
-    assert pdfmetrics.getFont(font).shapable  # so reportlab draws HarfBuzz's joined glyphs
+    pdf = tmp_path / "out" / "cairo.pdf"
+    text = pdftotext(pdf)
+    assert "وزارة العدل" in text and "نحن نحتج" in text and "يناير" in text and "2003" in text
+    words = set(pages(pdf)[0].split())
+    assert {"وزارة", "العدل", "نحن", "نحتج", "يناير"} <= words  # pypdf: each word's letters in order
+    # the first letter of a word stands rightmost: `pdftotext -bbox` lists a word's characters in drawing
+    # order, left to right
+    tool = shutil.which("pdftotext")
+    assert tool is not None
+    drawn = subprocess.run([tool, "-f", "1", "-l", "1", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert ">جتحن<" in drawn and ">نحتج<" not in drawn
 
 
 ARABIC_LINE = "نحن نكتب إليكم بشأن محكمة Karaganda Oblast في عام 2003 والعمال"
 
 
 def words_on_paper(pdf: Path) -> list[list[tuple[float, str]]]:
-    """Each line of page 1 as poppler lays it out: (left edge, word) in order of the left edge."""
+    """Each line of page 1 as poppler lays it out: (left edge, word as written) in order of the left edge.
+    `pdftotext -bbox` gives a word's characters in drawing order; a right-to-left word is drawn in visual
+    order, so it is turned back here."""
     tool = shutil.which("pdftotext")
     need(tool is not None, "pdftotext (apt-get install poppler-utils)")
     assert tool is not None
@@ -145,7 +149,10 @@ def words_on_paper(pdf: Path) -> list[list[tuple[float, str]]]:
                          check=True).stdout
     lines: dict[float, list[tuple[float, str]]] = {}
     for x, y, text in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out):
-        lines.setdefault(round(float(y)), []).append((float(x), html.unescape(text)))
+        word = html.unescape(text)
+        if re.search("[\u0590-\u08ff]", word):
+            word = word[::-1]
+        lines.setdefault(round(float(y)), []).append((float(x), word))
     return [sorted(words) for _, words in sorted(lines.items())]
 
 
@@ -164,7 +171,7 @@ def test_an_arabic_letter_reads_right_to_left_with_numbers_and_latin_left_to_rig
                              "والعمال"]
     assert body[-1][0] > 400  # flush with the right margin (A4: 595 pt wide)
     fax = next(line for line in lines if any("2795" in word for _, word in line))
-    assert [word for _, word in fax] == ["+20", "2", "27958103", ":بالفاكس"]
+    assert [word for _, word in fax] == ["+20", "2", "27958103", "بالفاكس:"]  # as written: the colon after the word
     # the same line in a left-to-right letter keeps its order and the left margin
     (tmp_path / "letter.ar.md.j2").write_text("Karaganda Oblast 2003\n", encoding="utf-8")
     render(campaign, tmp_path / "ltr")
@@ -186,6 +193,31 @@ def test_an_arabic_name_in_an_english_letter_and_call_sheet_reads_right_to_left(
     assert result.exit_code == 0, result.output
     heading = next(line for line in words_on_paper(sheet) if any(w == "وزارة" for _, w in line))
     assert [w for _, w in heading][-2:] == ["العدل", "وزارة"]  # "3. <name>": the name's words reversed
+
+
+def test_right_to_left_names_letters_and_mixed_lines_read_back_in_logical_order(tmp_path: Path) -> None:
+    """pdftotext reads back an Arabic name in an English letter, a whole Arabic letter, a Hebrew letter and
+    a mixed line (a number, a Latin word) as written, after NFKC normalisation."""
+    hebrew = CAMPAIGN.replace("  - id: cairo", """  - id: jerusalem
+    name: משרד המשפטים
+    fax: "+972 2 646 6666"
+    country: IL
+    timezone: Asia/Jerusalem
+    language: he
+  - id: cairo""").replace("ar: letter.ar.md.j2}", "ar: letter.ar.md.j2, he: letter.he.md.j2}")
+    campaign = write(tmp_path, hebrew)
+    (tmp_path / "letter.he.md.j2").write_text("אנחנו מוחים נגד המשפט\n", encoding="utf-8")
+    (tmp_path / "letter.ar.md.j2").write_text(ARABIC_LINE + "\n", encoding="utf-8")
+    render(campaign, tmp_path / "out", "--signer", "محمد علي")
+    assert "אנחנו מוחים נגד המשפט" in pdftotext(tmp_path / "out" / "jerusalem.pdf")
+    assert "משרד המשפטים" in pdftotext(tmp_path / "out" / "jerusalem.pdf")
+    arabic = pdftotext(tmp_path / "out" / "cairo.pdf")
+    assert "نحن نكتب إليكم بشأن محكمة" in arabic and "في عام" in arabic and "والعمال" in arabic
+    assert "Karaganda Oblast" in arabic and "2003" in arabic  # poppler puts its own spaces round the Latin
+    assert "محمد علي" in arabic
+    english = pdftotext(tmp_path / "out" / "court.pdf")  # Russian letter, Arabic signer
+    assert "محمد علي" in english
+    assert {"محمد", "علي"} <= set(pages(tmp_path / "out" / "court.pdf")[-1].split())  # pypdf, word by word
 
 
 def test_a_cjk_signer_prints_and_check_names_what_no_font_has(tmp_path: Path) -> None:

@@ -308,7 +308,8 @@ def _register_fallback(path: Path) -> str | None:
 
     name = "Fallback-" + "".join(c if c.isalnum() else "-" for c in path.stem)[:40] + f"-{len(_fallbacks)}"
     try:
-        font = _reusing_subsets(TTFont(name, str(path), shapable=True))  # joined Arabic, Indic clusters
+        # shapable: HarfBuzz may shape it for a paragraph that asks (none does yet: docs/campaign.md)
+        font = _reusing_subsets(TTFont(name, str(path), shapable=True))
     except (TTFError, OSError, ValueError) as e:
         if path in _user_fonts:
             raise FontError(f"{path}: not a TrueType font reportlab can embed ({e})") from e
@@ -386,7 +387,7 @@ def _draw(canvas: Any, text: str, size: float, x: float, y: float, centred: bool
     from bidi.algorithm import get_base_level
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    runs = _visual(runs, get_base_level(text), lambda font: _shaped(font or FAMILY))
+    runs = _visual(runs, get_base_level(text))
 
     widths = [stringWidth(part, font or FAMILY, size) for font, part in runs]
     at = x - sum(widths) / 2 if centred else x
@@ -400,12 +401,13 @@ def _draw(canvas: Any, text: str, size: float, x: float, y: float, centred: bool
 # Right-to-left text, in a letter of that language or as a name anywhere. reportlab's own bidi needs
 # rlbidi (not on the package index); instead each line, once reportlab has broken the paragraph, is put
 # into visual order here with python-bidi's implementation of the Unicode Bidirectional Algorithm (levels
-# by rules P to I, then L1 and L2 on runs of one font). Runs in a shaped (HarfBuzz) font stay in logical
-# order: HarfBuzz lays out a right-to-left script itself, joins Arabic letters and mirrors brackets. The
-# page's text is in drawing order, as on paper (see docs/campaign.md on extracting it).
+# by rules P to I, then L1 and L2 on runs of one font), every right-to-left run reversed and its brackets
+# mirrored. reportlab draws these strings as they are: it shapes (HarfBuzz) only a paragraph whose own
+# style font is shapable and whose style asks for it, which the letter's styles are not, so Arabic is
+# drawn in isolated letters, in the right order. Text drawn in visual order is what PDF readers expect of
+# a right-to-left string: pdftotext reads it back in logical order (docs/campaign.md).
 
 _RTL_CLASSES = frozenset({"R", "AL"})
-_HARFBUZZ_RTL = _RTL_CLASSES | {"AN"}  # what HarfBuzz lays out right to left (Arabic digits have Arabic script)
 _CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "BN"})  # explicit embeddings, removed by rule X9
 LEFT_TO_RIGHT = "\u202a{}\u202c"  # a number or code inside right-to-left text: LRE ... PDF keeps it in order
 
@@ -422,13 +424,6 @@ def _has_rtl(text: str) -> bool:
     from unicodedata import bidirectional
 
     return any(bidirectional(c) in _RTL_CLASSES for c in text)
-
-
-@functools.cache
-def _shaped(font_name: str) -> bool:
-    from reportlab.pdfbase import pdfmetrics
-
-    return bool(getattr(pdfmetrics.getFont(font_name), "shapable", False))
 
 
 def _levels(text: str, base: int) -> list[int]:
@@ -466,9 +461,9 @@ def _levels(text: str, base: int) -> list[int]:
     return levels
 
 
-def _visual(pieces: Sequence[tuple[Any, str]], base: int, shaped: Any) -> list[tuple[Any, str]]:
+def _visual(pieces: Sequence[tuple[Any, str]], base: int) -> list[tuple[Any, str]]:
     """Runs of a line (each ``(key, text)`` in logical order, the key standing for its font) as runs to
-    draw from left to right. ``shaped(key)``: whether HarfBuzz shapes that run."""
+    draw from left to right."""
     from unicodedata import bidirectional
 
     from bidi.mirror import MIRRORED
@@ -505,12 +500,7 @@ def _visual(pieces: Sequence[tuple[Any, str]], base: int, shaped: Any) -> list[t
         part = "".join(c for c in part if bidirectional(c) not in _CONTROLS)
         if not part:
             continue
-        rtl = level % 2 == 1
-        if shaped(key):
-            # HarfBuzz guesses the direction from the script: turn a run it would lay out the other way
-            if rtl != any(bidirectional(c) in _HARFBUZZ_RTL for c in part):
-                part = part[::-1]
-        elif rtl:
+        if level % 2 == 1:
             part = "".join(MIRRORED.get(c, c) for c in reversed(part))
         out.append((key, part))
     return out
@@ -533,13 +523,10 @@ def _bidirectional() -> type:
                     super().drawPara(debug)
                     return
                 para.lines = [line.clone(words=[f if f.text == part else f.clone(text=part) for f, part in
-                                                _visual([(f, f.text) for f in line.words], base,
-                                                        lambda f: _shaped(f.fontName))])
+                                                _visual([(f, f.text) for f in line.words], base)])
                               for line in logical]
             else:
-                shaped = _shaped(para.fontName)
-                para.lines = [(extra, "".join(part for _, part in _visual([(None, " ".join(words))], base,
-                                                                            lambda _: shaped)).split(" "))
+                para.lines = [(extra, "".join(part for _, part in _visual([(None, " ".join(words))], base)).split(" "))
                               for extra, words in logical]
             try:
                 super().drawPara(debug)
