@@ -487,8 +487,7 @@ class Log:
 
     def entries(self) -> list[Entry]:
         """Every attempt of this campaign, oldest first, voided ones marked."""
-        rows = self._query(self._ENTRY + " WHERE a.campaign = ? ORDER BY a.at, a.id", (self.campaign,))
-        return [self._entry(r) for r in rows]
+        return list(self.each_entry())
 
     def summary(self, since: dt.datetime) -> Summary:
         """What `status` and call sheets need, counted by the database rather than row by row here:

@@ -291,10 +291,9 @@ class IMAP:
                 big = {}
                 for line in sizes if status == "OK" else []:
                     text = line.decode(errors="replace") if isinstance(line, bytes) else ""
-                    m = re.search(r"UID (\d+).*RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+).*UID (\d+)", text)
-                    if m:
-                        uid, size = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-                        big[uid] = int(size)
+                    named, size = re.search(r"UID (\d+)", text), re.search(r"RFC822\.SIZE (\d+)", text)
+                    if named and size:
+                        big[named.group(1)] = int(size.group(1))
                 for uid in batch.split(","):
                     fallback = f"<imap-{uid}@{self.route.host}>"
                     if big.get(uid, 0) > MAX_REPORT:

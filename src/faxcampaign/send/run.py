@@ -83,8 +83,6 @@ def office_states(campaign: Campaign, log: Log, progress: Progress | None, signe
                   [o.id for o in offices])
     windows = {p.office.id: [(w.start, w.end) for w in p.windows if w.end > now] for p in result.offices}
     jobs = {j.recipient: j.job for j in log.open_jobs(backend)}
-    # one fax in flight per number, whichever office it is for and whichever backend holds it
-    dialling = {j.number: j.recipient for j in log.open_jobs()}
     done: dict[tuple[str, str | None], int] = {}
     tries: dict[tuple[str, str | None], int] = {}
     for recipient, signer, delivered, attempts in log.letters():
@@ -101,11 +99,6 @@ def office_states(campaign: Campaign, log: Log, progress: Progress | None, signe
         known = progress.office(office.id) if progress else None
         last = (known.last.at, known.last.outcome) if known and known.last else None
         numbers, warning = dialable(office, progress, allow_invalid)
-        shared = [n for n in numbers if n in dialling and dialling[n] != office.id]
-        if shared:
-            numbers = [n for n in numbers if n not in shared]
-            busy = "; ".join(f"{n} has a fax in flight for {dialling[n]}" for n in shared)
-            warning = f"{warning}; {busy}" if warning else busy
         if warning:
             warnings[office.id] = warning
         states.append(OfficeState(
@@ -132,11 +125,13 @@ def send(campaign: Campaign, backend: Backend, log: Log, progress: Progress | No
     with lock:
         states, warnings = office_states(campaign, log, progress, signers, automatic, now, days, ident(backend),
                                          allow_invalid)
-        taken: dict[str, str] = {}  # numbers given a job in this run: offices that share one wait their turn
+        # one fax in flight per number, whichever office it is for and whichever backend holds it: the jobs
+        # the log has open, then those this run submits; offices that share a number wait their turn
+        taken = {j.number: j.recipient for j in log.open_jobs()}
         for office, state in zip(automatic, states, strict=True):
-            free = [n for n in state.numbers if n not in taken]
+            free = [n for n in state.numbers if taken.get(n, office.id) == office.id]
             if len(free) < len(state.numbers):
-                busy = "; ".join(f"{n} has a fax in flight for {taken[n]}" for n in state.numbers if n in taken)
+                busy = "; ".join(f"{n} has a fax in flight for {taken[n]}" for n in state.numbers if n not in free)
                 warnings[office.id] = f"{warnings[office.id]}; {busy}" if office.id in warnings else busy
                 state = dataclasses.replace(state, numbers=free)
             decision = decide(state, now, rules)

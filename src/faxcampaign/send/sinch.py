@@ -216,13 +216,14 @@ class Sinch:
             if page:
                 params["page"] = page
             answer = self._request("GET", "/faxes", params=params)
-            faxes = answer.get("faxes", []) if isinstance(answer, dict) else []
+            if not isinstance(answer, dict):
+                return None
+            faxes = answer.get("faxes") or []
             for fax in faxes:
                 labels = fax.get("labels") or {}
                 if isinstance(labels, dict) and labels.get(LABEL) == job.job:
                     return fax  # type: ignore[no-any-return]
-            current, total = _int(answer.get("page")) if isinstance(answer, dict) else None, \
-                _int(answer.get("totalPages")) if isinstance(answer, dict) else None
+            current, total = _int(answer.get("page")), _int(answer.get("totalPages"))
             if not faxes or current is None or total is None or current >= total:
                 return None
             page = str(current + 1)
