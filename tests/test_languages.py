@@ -10,9 +10,11 @@ import re
 import shutil
 import subprocess
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import pypdf
+import pytest
 from click.testing import CliRunner
 
 from conftest import need
@@ -217,7 +219,47 @@ def test_right_to_left_names_letters_and_mixed_lines_read_back_in_logical_order(
     assert "محمد علي" in arabic
     english = pdftotext(tmp_path / "out" / "court.pdf")  # Russian letter, Arabic signer
     assert "محمد علي" in english
-    assert {"محمد", "علي"} <= set(pages(tmp_path / "out" / "court.pdf")[-1].split())  # pypdf, word by word
+    # pypdf puts right-to-left text in logical order string by string: each run of words is one string
+    court = unicodedata.normalize("NFKC", pages(tmp_path / "out" / "court.pdf")[-1])
+    assert court.count("محمد علي") == 2 and "علي محمد" not in court  # sender block and signature, in bold
+    hebrew_pages = unicodedata.normalize("NFKC", "".join(pages(tmp_path / "out" / "jerusalem.pdf")))
+    assert "אנחנו מוחים נגד המשפט" in hebrew_pages and "משרד המשפטים" in hebrew_pages
+    arabic_pages = unicodedata.normalize("NFKC", "".join(pages(tmp_path / "out" / "cairo.pdf")))
+    assert "نحن نكتب إليكم بشأن محكمة" in arabic_pages and "في عام" in arabic_pages  # the mixed line's runs
+    assert "وزارة العدل" in arabic_pages
+
+
+def test_right_to_left_runs_drawn_as_one_string_look_the_same_on_paper(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawing each run of right-to-left words as one string (so that pypdf reads them in order) leaves
+    every pixel where it was: pdftoppm's pages of an Arabic letter with a bold line and an Arabic signer,
+    with and without it."""
+    tool = shutil.which("pdftoppm")
+    need(tool is not None, "pdftoppm (apt-get install poppler-utils)")
+    assert tool is not None
+    (tmp_path / "letter.ar.md.j2").write_text(f"{ARABIC_LINE}\n\n**نحن نحتج بشدة** على *هذا الحكم* الظالم "
+                                              f"{'كلمة عربية أخرى ' * 40}\n", encoding="utf-8")
+    campaign = write(tmp_path)
+
+    def rasters(out: Path) -> list[bytes]:
+        render(campaign, out, "--signer", "محمد علي", "--cover")
+        found = []
+        for letter in sorted(out.glob("*.pdf")):
+            subprocess.run([tool, "-r", "100", "-png", str(letter), str(letter.with_suffix(""))], check=True)
+            found += [png.read_bytes() for png in sorted(out.glob(f"{letter.stem}-*.png"))]
+        return found
+
+    joined = rasters(tmp_path / "joined")
+    from faxcampaign.letters import pdf
+
+    strings = pdf._one_string
+    calls = []
+    monkeypatch.setattr(pdf, "_one_string", lambda runs, space_in: calls.append(strings(runs, space_in)) or
+                        list(runs))
+    apart = rasters(tmp_path / "apart")
+    joined_runs = [part for runs in calls for _, part in runs if " " in part and pdf._has_rtl(part)]
+    assert "محمد علي"[::-1] in joined_runs and any(pdf._word_space(part) for part in joined_runs)  # and bold
+    assert len(joined) >= 6 and joined == apart
 
 
 def test_a_cjk_signer_prints_and_check_names_what_no_font_has(tmp_path: Path) -> None:

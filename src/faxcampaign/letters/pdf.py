@@ -14,9 +14,9 @@ import functools
 import io
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from faxcampaign.letters.template import Block, Letter, ListBlock, Run, word
 
@@ -387,13 +387,21 @@ def _draw(canvas: Any, text: str, size: float, x: float, y: float, centred: bool
     from bidi.algorithm import get_base_level
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    runs = _visual(runs, get_base_level(text))
+    def space_in(left: str | None, space: str | None, right: str | None, spaces: str) -> float | None:
+        return _widening(spaces, space or FAMILY, left or FAMILY, size) if left == right else None
 
-    widths = [stringWidth(part, font or FAMILY, size) for font, part in runs]
+    runs = _one_string(_visual(runs, get_base_level(text)), space_in)
+    widths = [stringWidth(part, font or FAMILY, size) + _word_space(part) * _spaces(part) for font, part in runs]
     at = x - sum(widths) / 2 if centred else x
     for (font, part), width in zip(runs, widths, strict=True):
         canvas.setFont(font or FAMILY, size)
-        canvas.drawString(at, y, part)
+        if _word_space(part):
+            line = canvas.beginText(at, y)
+            line.setWordSpace(_word_space(part))
+            line.textOut(part)
+            canvas.drawText(line)
+        else:
+            canvas.drawString(at, y, part)
         at += width
     canvas.setFont(FAMILY, size)
 
@@ -506,6 +514,77 @@ def _visual(pieces: Sequence[tuple[Any, str]], base: int) -> list[tuple[Any, str
     return out
 
 
+class _Spaced(str):
+    """Text whose spaces are drawn ``word_space`` points wider than its font's own, by PDF word spacing
+    (which widens code 32, the space of every reportlab subset, and the no-break space it is drawn as)."""
+
+    word_space: float
+
+
+def _word_space(text: str) -> float:
+    return getattr(text, "word_space", 0.0)
+
+
+def _spaces(text: str) -> int:
+    return text.count(" ") + text.count("\xa0")
+
+
+def _widening(spaces: str, font: str, other: str, size: float) -> float | None:
+    """How much wider each of ``spaces`` is in ``font`` than in ``other``; None if they are not all plain or
+    no-break spaces, which word spacing can widen, and differ."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    here, there = stringWidth(spaces, font, size), stringWidth(spaces, other, size)
+    if here == there:
+        return 0.0
+    return None if _spaces(spaces) != len(spaces) else (here - there) / len(spaces)
+
+
+K = TypeVar("K")
+
+
+def _one_string(runs: Sequence[tuple[K, str]],
+                space_in: Callable[[K, K, K, str], float | None]) -> list[tuple[K, str]]:
+    """Runs in visual order with the white space between two right-to-left words of one font drawn in the
+    words' font, so that a run of right-to-left words is one string. A reader that puts right-to-left text
+    in logical order string by string (pypdf does; a change of font ends its string) then reads the words
+    in their order as well as each word's letters. ``space_in(left, space, right, spaces)`` tells how much
+    wider each space must be drawn in the words' font to keep its width, or None if it cannot be (another
+    size, colour or font for the words); a run is then `_Spaced`. The page is drawn exactly as before."""
+    out: list[tuple[K, str, float | None]] = []  # key, text, the widening of its spaces (None: none joined)
+    for key, part in runs:
+        if (len(out) >= 2 and out[-1][1].isspace() and not _has_space(part) and _has_rtl(part)
+                and _has_rtl(out[-2][1])):
+            (left, words, widened), (space, spaces, _) = out[-2], out[-1]
+            extra = space_in(left, space, key, spaces)
+            if extra is not None and (widened == extra or (widened is None and not _has_space(words))):
+                out[-2:] = [(left, words + spaces + part, extra)]
+                continue
+        out.append((key, part, None))
+    joined = []
+    for key, part, extra in out:
+        if extra:
+            part = _Spaced(part)
+            part.word_space = extra
+        joined.append((key, part))
+    return joined
+
+
+def _has_space(text: str) -> bool:
+    return any(c.isspace() for c in text)
+
+
+_FACE = ("fontSize", "textColor", "backColor", "rise", "link", "us_lines")
+
+
+def _frag_space_in(left: Any, space: Any, right: Any, spaces: str) -> float | None:
+    """`_one_string` for a paragraph's fragments: the words of one face, the space of their size and colour."""
+    if left.fontName != right.fontName or hasattr(space, "cbDefn") or any(
+            not getattr(left, a, None) == getattr(space, a, None) == getattr(right, a, None) for a in _FACE):
+        return None
+    return _widening(spaces, space.fontName, left.fontName, left.fontSize)
+
+
 @functools.lru_cache(maxsize=1)
 def _bidirectional() -> type:
     """A paragraph with right-to-left text (a letter in Arabic, or an Arabic name in an English letter or
@@ -523,7 +602,8 @@ def _bidirectional() -> type:
                     super().drawPara(debug)
                     return
                 para.lines = [line.clone(words=[f if f.text == part else f.clone(text=part) for f, part in
-                                                _visual([(f, f.text) for f in line.words], base)])
+                                                _one_string(_visual([(f, f.text) for f in line.words], base),
+                                                            _frag_space_in)])
                               for line in logical]
             else:
                 para.lines = [(extra, "".join(part for _, part in _visual([(None, " ".join(words))], base)).split(" "))
@@ -532,6 +612,26 @@ def _bidirectional() -> type:
                 super().drawPara(debug)
             finally:
                 para.lines = logical
+
+        def beginText(self, x: float, y: float) -> Any:  # noqa: N802 (reportlab's name)
+            """reportlab's text object, drawing a `_Spaced` fragment with its word spacing."""
+            text = super().beginText(x, y)
+            out = text._textOut
+
+            def spaced_out(part: str, t_star: int = 0) -> None:
+                extra = _word_space(part)
+                if not extra:
+                    out(part, t_star)
+                    return
+                usual = getattr(text, "_wordSpace", 0)
+                text.setWordSpace(usual + extra)
+                out(part)
+                text.setWordSpace(usual)
+                if t_star:
+                    out("", t_star)
+
+            text._textOut = spaced_out
+            return text
 
     return Bidirectional
 
