@@ -47,6 +47,10 @@ def test_status_in_sql_is_the_rules_attempt_by_attempt(write_campaign: Callable[
         number = rng.choice(office.fax)
         attempts.append(Attempt(at, office.id if i % 97 else "gone-office", number,
                                 rng.choices(names, weights)[0], f"volunteer {rng.randrange(97)}"))
+    # an office's latest moment shared by two of its numbers: the one recorded last is its last attempt
+    latest = start + dt.timedelta(days=20, hours=1)
+    attempts += [Attempt(latest, "office-0", loaded.offices[0].fax[1], "busy", "first"),
+                 Attempt(latest, "office-0", loaded.offices[0].fax[0], "no-answer", "second")]
     now = start + dt.timedelta(days=21)
     with open_log(location(None, path), roster.key, create=True) as log:
         ids = log.record(attempts, start)
@@ -57,6 +61,12 @@ def test_status_in_sql_is_the_rules_attempt_by_attempt(write_campaign: Callable[
     in_sql = progress(roster, summary, now)
     by_rules = progress(roster, summary._replace(health=[], dead=[]), now)
     offices = {o.id: o for o in by_rules.offices}
+    newest = {e.attempt.recipient: e.attempt for e in entries}  # entries come in order of time, then of id
+    for office in in_sql.offices:
+        assert office.last is not None
+        assert (office.last.at, office.last.number, office.last.outcome, office.last.volunteer) == (
+            newest[office.id].at, newest[office.id].number, newest[office.id].outcome, newest[office.id].volunteer)
+    assert offices["office-0"].last is not None and offices["office-0"].last.volunteer == "second"
     tails: dict[tuple[str, str], list[Attempt]] = {}
     for e in entries:
         tails.setdefault((e.attempt.recipient, e.attempt.number), []).append(e.attempt)
