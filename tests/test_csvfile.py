@@ -20,6 +20,18 @@ def test_bom_semicolons_and_a_cell_over_two_lines(tmp_path: Path) -> None:
     assert table.rows[0].cells["address"] == "1 High St\nLondon"
 
 
+def test_blank_lines_short_rows_and_cells_beyond_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "sheet.csv"
+    path.write_text('id,outcome,note\n\nkar,busy\nast,delivered,"two\nlines",extra\n\n,,\n', encoding="utf-8")
+    table = csvfile.read(path)
+    assert [(r.line, r.cells) for r in table.rows] == [
+        (3, {"id": "kar", "outcome": "busy"}),  # a short row has no cell for the missing columns
+        (4, {"id": "ast", "outcome": "delivered", "note": "two\nlines"}),  # a cell beyond the header is dropped
+        (7, {"id": "", "outcome": "", "note": ""}),  # a row of empty cells is kept; a blank line is not
+    ]
+    assert table.rows[1].text == "ast,delivered,\"two"
+
+
 def test_errors_carry_file_line_and_column(tmp_path: Path) -> None:
     path = tmp_path / "signers.csv"
     path.write_bytes(b"name,email\nAnn,a@example.org\nBen,caf\xe9@example.org\n")

@@ -79,15 +79,16 @@ def read(path: Path, *, max_bytes: int = MAX_BYTES, max_field: int | None = None
     lines = text.splitlines()
     first = lines[0] if lines else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[Row] = []
     try:
-        header = [(h.strip().lower() if lower else h.strip()) for h in reader.fieldnames or []]
-        reader.fieldnames = header
-        for record in reader:
+        header = [(h.strip().lower() if lower else h.strip()) for h in next(reader, [])]
+        for values in reader:
+            if not values:
+                continue  # a blank line
             # the line the record starts on: where it ends, less the line breaks inside its cells
-            start = reader.line_num - sum(v.count("\n") for v in record.values() if isinstance(v, str))
-            cells = {k: (v or "").strip() for k, v in record.items() if isinstance(k, str) and isinstance(v, str)}
+            start = reader.line_num - "".join(values).count("\n")
+            cells = {k: v.strip() for k, v in zip(header, values)}  # cells beyond the header's are dropped
             row = Row(start, lines[start - 1] if start - 1 < len(lines) else "", cells)
             if max_field is not None:
                 for name, value in cells.items():

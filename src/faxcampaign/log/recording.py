@@ -91,7 +91,7 @@ def read_import(path: Path, roster: Roster, by: str | None, zone: str) -> list[A
         line, cells = row.line, row.cells
         if not cells.get("outcome"):
             continue
-        if any(len(v) > MAX_FIELD for v in cells.values()):
+        if max(map(len, cells.values()), default=0) > MAX_FIELD:
             bad(line, f"a field longer than {MAX_FIELD:,} characters")
             continue
         outcome = normal_outcome(cells["outcome"])

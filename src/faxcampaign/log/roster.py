@@ -11,6 +11,7 @@ every check.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -158,6 +159,7 @@ def writable(log: Log, roster: Roster, campaign_path: Path) -> Log:
     return created
 
 
+@functools.lru_cache(maxsize=4096)  # an imported sheet gives the same few numbers row after row
 def _plain(number: str) -> str:
     return re.sub(r"[^0-9+]", "", number)
 
