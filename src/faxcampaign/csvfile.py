@@ -88,7 +88,7 @@ def read(path: Path, *, max_bytes: int = MAX_BYTES, max_field: int | None = None
                 continue  # a blank line
             # the line the record starts on: where it ends, less the line breaks inside its cells
             start = reader.line_num - "".join(values).count("\n")
-            cells = {k: v.strip() for k, v in zip(header, values)}  # cells beyond the header's are dropped
+            cells = {k: v.strip() for k, v in zip(header, values, strict=False)}  # beyond the header: dropped
             row = Row(start, lines[start - 1] if start - 1 < len(lines) else "", cells)
             if max_field is not None:
                 for name, value in cells.items():
