@@ -188,6 +188,18 @@ def test_every_command_has_help_with_example(name: str) -> None:
     assert "Example" in result.stdout
 
 
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_help_lists_each_command_with_its_own_summary(width: int) -> None:
+    """`--help` lists the commands from the summaries kept beside their names (it loads none of them): the
+    listing is the one click makes from the commands themselves."""
+    ctx = click.Context(cli, terminal_width=width)
+    ours, clicks = click.HelpFormatter(width=width), click.HelpFormatter(width=width)
+    cli.format_commands(ctx, ours)
+    click.Group.format_commands(cli, ctx, clicks)
+    assert ours.getvalue() == clicks.getvalue()
+    assert "serve" in ours.getvalue() and "Serve the team's web app" in ours.getvalue()
+
+
 def test_python_dash_m(example: Path) -> None:
     import subprocess
     import sys

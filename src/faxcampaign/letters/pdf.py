@@ -192,6 +192,7 @@ def _keep_lines_across_pages(paragraph: Any) -> None:
     split = paragraph.split
     break_lines = paragraph.breakLines
 
+    @functools.wraps(split)  # (what reportlab's own is stays readable: tests/test_architecture.py)
     def split_keeping_lines(self: Any, width: float, height: float) -> Any:
         parts = split(self, width, height)
         if len(parts) == 2 and hasattr(self, "blPara") and hasattr(parts[0], "blPara"):
@@ -201,6 +202,7 @@ def _keep_lines_across_pages(paragraph: Any) -> None:
             parts[1]._laid = (self._wrapWidths[-1], laid, laid.lines[count:])
         return parts
 
+    @functools.wraps(break_lines)
     def reusing_lines(self: Any, widths: Sequence[float]) -> Any:
         laid = getattr(self, "_laid", None)
         if laid is not None and all(abs(w - laid[0]) < 1e-6 for w in widths):
