@@ -215,7 +215,16 @@ def _keep_lines_across_pages(paragraph: Any) -> None:
                     line.sFW -= first
             lines.lines = rest
             return lines
-        return break_lines(self, widths)
+        known = getattr(self, "_lines_by_width", None)  # a paragraph seen before in this process (_paragraph)
+        if known is None:
+            return break_lines(self, widths)
+        key = tuple(widths)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = break_lines(self, widths)
+        lines = copy.copy(found)
+        lines.lines = list(found.lines)
+        return lines
 
     paragraph.split = split_keeping_lines
     paragraph.breakLines = reusing_lines
@@ -648,8 +657,9 @@ def _ltr(letter: Letter, text: str) -> str:
 def _paragraph(markup: str, style: Any) -> Any:
     """A paragraph of ``markup``, laid out in both directions when its language or its text needs it.
 
-    The markup of a left-to-right paragraph is parsed once per process: letters of one campaign repeat
-    most of their paragraphs, and reportlab only reads the parsed fragments (it clones one to change it)."""
+    The markup of a left-to-right paragraph is parsed once per process, and broken into lines once per
+    width (`_keep_lines_across_pages`): letters of one campaign repeat most of their paragraphs, and
+    reportlab only reads the parsed fragments and the lines (it clones one to change it)."""
     if style.name.endswith("-rtl") or _has_rtl(markup):
         return _bidirectional()(markup, style)
     from reportlab.platypus import Paragraph
@@ -657,16 +667,20 @@ def _paragraph(markup: str, style: Any) -> Any:
     key = (markup, id(style))
     parsed = _parsed.get(key)
     if parsed is not None:
-        text, parsed_style, bullet, frags = parsed
-        return Paragraph(text, parsed_style, bulletText=bullet, frags=frags)
-    paragraph = Paragraph(markup, style)
-    if len(_parsed) >= 1024:
-        _parsed.clear()
-    _parsed[key] = (paragraph.text, paragraph.style, paragraph.bulletText, paragraph.frags)
+        text, parsed_style, bullet, frags, lines = parsed
+        paragraph = Paragraph(text, parsed_style, bulletText=bullet, frags=frags)
+    else:
+        paragraph = Paragraph(markup, style)
+        if len(_parsed) >= 1024:
+            _parsed.clear()
+        lines = {}
+        _parsed[key] = (paragraph.text, paragraph.style, paragraph.bulletText, paragraph.frags, lines)
+    paragraph._lines_by_width = lines
     return paragraph
 
 
-_parsed: dict[tuple[str, int], tuple[str, Any, Any, list[Any]]] = {}  # see _paragraph
+# markup and style -> the parsed paragraph, and its lines by the widths they were broken at (_paragraph)
+_parsed: dict[tuple[str, int], tuple[str, Any, Any, list[Any], dict[tuple[float, ...], Any]]] = {}
 
 
 def page_size(paper: str) -> tuple[float, float]:
