@@ -67,17 +67,40 @@ def test_two_processes_write_what_one_writes(tmp_path: Path, fmt: str) -> None:
 
 
 def test_one_ghostscript_for_many_letters_writes_what_one_per_letter_writes(tmp_path: Path) -> None:
+    """A render keeps two Ghostscript processes, taking batches of letters in turn (here three batches:
+    one of them takes two): every TIFF is the one a Ghostscript of its own makes from the letter's PDF."""
     need(shutil.which("gs") is not None, "Ghostscript")
     folder = make.example(tmp_path)
-    command = ["render", "campaign.yaml", "--date", "2003-01-06", "--cover", "--jobs", "1"]
+    roster = signers(tmp_path / "signers.csv", 12)
+    command = ["render", "campaign.yaml", "--signers", str(roster), "--date", "2003-01-06", "--cover", "--jobs", "1"]
     make.run([*command, "--out", "pdf"], folder)
     make.run([*command, "--out", "tiff", "--format", "tiff"], folder)
     tiffs = files(folder / "tiff")
-    assert len(tiffs) == 3
-    for pdf in sorted((folder / "pdf").glob("*.pdf")):
-        alone = tmp_path / f"{pdf.stem}.tif"
+    pdfs = sorted((folder / "pdf").rglob("*.pdf"))
+    assert len(tiffs) == len(pdfs) == 36
+    for pdf in pdfs:
+        alone = tmp_path / "alone.tif"
         subprocess.run(["gs", *GS_ARGS, "-sPAPERSIZE=a4", f"-sOutputFile={alone}", str(pdf)], check=True)
-        assert tiffs[f"{pdf.stem}.tif"] == alone.read_bytes()
+        assert tiffs[str(pdf.relative_to(folder / "pdf").with_suffix(".tif"))] == alone.read_bytes(), pdf
+
+
+def test_a_ghostscript_that_fails_says_why_and_leaves_nothing(tmp_path: Path) -> None:
+    from faxcampaign.errors import OutputError
+    from faxcampaign.letters.fax import Ghostscript
+
+    need(shutil.which("gs") is not None, "Ghostscript")
+    make.run(["render", "campaign.yaml", "--date", "2003-01-06", "--out", str(tmp_path / "out")],
+             make.example(tmp_path))
+    letter = sorted((tmp_path / "out").glob("*.pdf"))[0]
+    with Ghostscript() as gs:
+        folder = gs.path
+        with pytest.raises(OutputError, match=r"^Ghostscript made no fax TIFF of a letter: .*Error"):
+            gs.result(gs.submit([b"%PDF-1.4 not really a PDF"]))
+        assert len(gs.result(gs.submit([letter.read_bytes()]))) == 1  # it goes on with the next letters
+        gs.process.kill()
+        with pytest.raises(OutputError, match=r"^Ghostscript failed \(-9\)"):
+            gs.result(gs.submit([letter.read_bytes()]))
+    assert not folder.exists()
 
 
 def test_calendars_are_the_same_bytes_whatever_the_string_hashing(tmp_path: Path) -> None:

@@ -20,9 +20,12 @@ from faxcampaign.letters.template import Letter, LetterTemplate, Signer, build_l
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from faxcampaign.letters.fax import Conversion
+    from faxcampaign.letters.fax import Ghostscript
 
 BATCH = 16  # letters a process renders (and Ghostscript converts) at a time
+# Ghostscript processes converting at once for one rendering process: Ghostscript takes nearly twice as
+# long over a letter as reportlab, so two keep up with it (on two CPUs or more)
+CONVERSIONS = max(1, min(2, os.cpu_count() or 1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,35 +87,40 @@ class _Worker:
     def run(self, batches: Iterable[Sequence[Task]]) -> Iterator[list[Letter]]:
         """Render and write batches of letters, yielding each batch's letters once they are written.
 
-        TIFFs of a batch come from one Ghostscript process, which converts one batch while this
-        process renders the next.
+        TIFFs come from `CONVERSIONS` Ghostscript processes kept for the whole run, taking batches in
+        turn and converting them while this process renders the next; PDFs are written a batch behind.
         """
+        import collections
+        import contextlib
+        import functools
+
         from faxcampaign.letters import pdf
 
-        pending: tuple[Sequence[Task], list[Letter], list[bytes] | Conversion] | None = None
-        try:
-            for tasks in batches:
+        tiff = self.options.fmt == "tiff"
+        pending: collections.deque[tuple[Sequence[Task], list[Letter], Callable[[], list[bytes]]]] = (
+            collections.deque())
+        with contextlib.ExitStack() as stack:
+            converters: list[Ghostscript] = []
+            for number, tasks in enumerate(batches):
                 letters = [self.letter(task) for task in tasks]
-                pdfs = [pdf.render([letter], self.options.paper, fax=self.options.fmt == "tiff")
-                        for letter in letters]
-                files: list[bytes] | Conversion = pdfs
-                if self.options.fmt == "tiff":
-                    from faxcampaign.letters.fax import Conversion
+                pdfs = [pdf.render([letter], self.options.paper, fax=tiff) for letter in letters]
+                files: Callable[[], list[bytes]] = functools.partial(list, pdfs)
+                if tiff:
+                    from faxcampaign.letters.fax import Ghostscript
 
-                    files = Conversion(pdfs, self.options.paper)
-                if pending:
-                    yield self._write(*pending)
-                pending = (tasks, letters, files)
-            if pending:
-                done, pending = pending, None
-                yield self._write(*done)
-        finally:
-            if pending and not isinstance(pending[2], list):
-                pending[2].cancel()
+                    if len(converters) < CONVERSIONS:
+                        converters.append(stack.enter_context(Ghostscript(self.options.paper)))
+                    gs = converters[number % CONVERSIONS]
+                    files = functools.partial(gs.result, gs.submit(pdfs))
+                pending.append((tasks, letters, files))
+                while len(pending) > (CONVERSIONS if tiff else 1):
+                    yield self._write(*pending.popleft())
+            while pending:
+                yield self._write(*pending.popleft())
 
     @staticmethod
-    def _write(tasks: Sequence[Task], letters: list[Letter], files: list[bytes] | Conversion) -> list[Letter]:
-        for task, data in zip(tasks, files if isinstance(files, list) else files.result(), strict=True):
+    def _write(tasks: Sequence[Task], letters: list[Letter], files: Callable[[], list[bytes]]) -> list[Letter]:
+        for task, data in zip(tasks, files(), strict=True):
             atomic_write(task.target, data)
         return letters
 
