@@ -1,7 +1,8 @@
 """`faxcampaign rota` as a user runs it: 500 volunteers, 200 offices, 30 days, 15-minute slots.
 
 Whole commands, each a subprocess, min and median of several interleaved runs, beside `plan` on the same
-campaign and `python -c "import click"` in the same run. Target: rota under 2 s.
+campaign and `python -c "import click"` in the same run. Target: rota under 2 s. Then the peak memory of
+each format (target: under 120 MB), beside plan's.
 
     python bench/bench_rota.py [--runs N] [--quick]
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_commands import FAX, measure, verdict  # noqa: E402
-from bench_plan import ZONES, generate  # noqa: E402
+from bench_plan import ZONES, generate, peak  # noqa: E402
 
 HOURS = ["Mo-Fr 06:00-08:30", "Mo-Fr 18:00-22:00; Sa 10:00-14:00", "Mo-Su 09:00-17:00", "Tu,Th 12:00-15:00",
          "Mo-Fr 07:00-09:00,12:00-13:00,19:00-21:00", "Sa,Su 08:00-20:00"]
@@ -55,6 +56,14 @@ def main() -> None:
         }, 1 if args.quick else args.runs)
         rota, plan = result["rota"][1], result["plan --format json"][1]
         print(f"  rota: {rota:.2f} s median, {rota / plan:.1f}x plan   target < 2 s: {verdict(rota < 2)}")
+        # each format is written as it is made: peak memory, beside plan's (the same campaign and days)
+        floor = peak([*FAX, "plan", str(folder / "campaign.yaml"), *when, "-q", "--format", "json"])
+        print(f"  peak memory: plan --format json {floor / 1024:.0f} MB")
+        for fmt in ("table", "json", "csv", "ics"):
+            kib = peak([*FAX, "rota", str(folder / "campaign.yaml"), "--volunteers", str(folder / "team.csv"), *when,
+                        "--format", fmt])
+            print(f"  peak memory: rota --format {fmt:5} {kib / 1024:5.0f} MB   target < 120 MB: "
+                  f"{verdict(kib < 120 * 1024)}")
 
 
 if __name__ == "__main__":

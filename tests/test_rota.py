@@ -327,6 +327,87 @@ def test_make_rota_is_usable_without_the_command_line(write_campaign: Callable[.
     assert {s.volunteer for s in result.slots} == {0, None}
 
 
+def reference_ics(rota, only=None):  # type: ignore[no-untyped-def]
+    """The rota's calendar built with icalendar's object model, event by event, as faxcampaign once wrote it."""
+    import icalendar
+
+    from faxcampaign import clock
+    from faxcampaign.campaign.facts import calendar_prefix
+    from faxcampaign.letters import template as letters
+    from faxcampaign.outputs.plan import one_line
+    from faxcampaign.outputs.rota import ALARM_MINUTES, _chosen, _dial
+    from faxcampaign.outputs.text import add_timezones
+    from faxcampaign.team.rota import instant
+
+    plan = rota.plan
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//faxcampaign//rota//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", one_line(f"{plan.campaign.data.title}: calls"))
+    key = calendar_prefix(plan.campaign.data.reference, plan.campaign.path)
+    for index in _chosen(rota, only):
+        volunteer = rota.volunteers[index]
+        for slot in rota.assigned(index):
+            office = plan.offices[slot.office].office
+            number, e164 = _dial(rota, slot)
+            script = letters.render_call_script(plan.campaign, office, letters.Signer(volunteer.name,
+                                                email=volunteer.email), slot.day)
+            lines = [f"Dial {number} ({e164})"] + (["Manual line: phone first."] if office.manual else [])
+            lines += [script] if script else []
+            start = instant(slot.start, volunteer.timezone)
+            event = icalendar.Event()
+            event.add("summary", one_line(f"Fax {office.name}"))
+            event.add("dtstart", start)
+            event.add("dtend", instant(slot.end, volunteer.timezone))
+            event.add("dtstamp", clock.convert(plan.now, "UTC"))
+            stamp = f"{clock.convert(start, 'UTC'):%Y%m%dT%H%MZ}"
+            event.add("uid", f"{key}-{office.id}-{stamp}-{volunteer.old_slug}@faxcampaign".replace(" ", "-"))
+            event.add("description", "\n".join(lines))
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", one_line(f"Fax {office.name}: dial {number}"))
+            alarm.add("trigger", dt.timedelta(minutes=-ALARM_MINUTES))
+            event.add_component(alarm)
+            calendar.add_component(event)
+    add_timezones(calendar)
+    return calendar.to_ical().decode("utf-8")
+
+
+def test_the_rota_is_written_as_it_goes_in_the_bytes_of_before(write_campaign: Callable[..., Path],
+                                                               tmp_path: Path) -> None:
+    """JSON and iCalendar are written a thousand slots at a time, without the indenting encoder or
+    icalendar's object model: the bytes are what json.dumps(indent=2) and icalendar wrote, for the team
+    and for each volunteer (zones written as UTC or with a TZID, odd characters, folded lines)."""
+    import json
+
+    from faxcampaign.outputs.rota import as_ics, as_json, document, ics_chunks, json_chunks
+
+    path = write_campaign("""\
+        title: "Calls, odd; \\\\ title"
+        reference: ODD 2
+        letter: letter.md.j2
+        call_script: "Say, hello; to {{ recipient.name }}: Примите факс — a long line that must fold somewhere"
+        defaults: {hours: "Mo-Su 09:00-17:00"}
+        recipients:
+          - {id: a, name: "A, \\"quoted\\" utc", timezone: UTC, fax: "+44 20 7946 0000"}
+          - {id: c, name: "C ny", timezone: America/New_York, fax: ["+1 212 736 5000", "+1 212 736 5001"]}
+          - {id: e, name: "Президент", timezone: Asia/Almaty, fax: "+7 7212 42 02 20", manual: true}
+        """)
+    (tmp_path / "team.csv").write_text("name,timezone,available,country\nAnn,Etc/UTC,Mo-Fr 09:00-12:00,GB\n"
+                                       "Bo Ng,America/New_York,Mo-Su 06:00-23:00,US\n"
+                                       "Дина,Asia/Almaty,Mo-Fr 08:00-20:00,KZ\n"
+                                       "Nobody,Europe/London,Sa 01:00-02:00,GB\n",
+                                       encoding="utf-8")
+    now = dt.datetime(2026, 12, 6, 10, 0, 7, tzinfo=dt.timezone.utc)
+    rota = make_rota(plan(load(path), dt.date(2027, 3, 12), 12, "UTC", now), read_volunteers(tmp_path / "team.csv"), 15)
+    assert len(rota.slots) > 1000 // 3 and any(s.volunteer is None for s in rota.slots)  # chunks, and gaps
+    for only in (None, 0, 1, 2, 3):
+        assert as_json(rota, only) == json.dumps(document(rota, only), indent=2, ensure_ascii=False) + "\n"
+        assert as_ics(rota, only) == reference_ics(rota, only)
+    assert len(list(ics_chunks(rota))) > 1 and len(list(json_chunks(rota))) > 1
+    assert json.loads(as_json(rota, 3))["slots"] == []
+
+
 # --- each volunteer's own sheet, and the rota's coverage in `status` ----------------------------------
 
 WHEN = re.compile(r"^(?:   When:   |           )(\d\d:\d\d)-(\d\d:\d\d) \(their (?:\w\w\w )?(\d\d:\d\d)-")

@@ -56,7 +56,7 @@ def rota(campaign: Path, volunteers_file: Path, first: dt.date | None, days: int
       faxcampaign rota campaign.yaml --volunteers team.csv --save > /dev/null
     """
     from faxcampaign.files import atomic_write
-    from faxcampaign.outputs.rota import EXTENSIONS, FORMATS
+    from faxcampaign.outputs.rota import CHUNKS, EXTENSIONS, FORMATS
     from faxcampaign.services.rota import RotaRequest
     from faxcampaign.services.rota import rota as make_rota
 
@@ -71,7 +71,10 @@ def rota(campaign: Path, volunteers_file: Path, first: dt.date | None, days: int
     if made.saved is not None:
         click.echo(f"saved {made.saved} slot(s) in {made.saved_in}", err=True)
     if pattern is None:
-        click.echo(FORMATS[fmt](made.rota, made.chosen), nl=False)
+        out = click.get_text_stream("stdout")
+        for chunk in CHUNKS[fmt](made.rota, made.chosen):  # written as it is made
+            out.write(chunk)
+        out.flush()
         return
     for index, volunteer in enumerate(made.rota.volunteers):
         atomic_write(Path(pattern.replace("{volunteer}", volunteer.slug)), FORMATS[fmt](made.rota, index))

@@ -17,6 +17,7 @@ from faxcampaign.campaign.numbers import dial
 from faxcampaign.outputs.text import (
     ics_fold,
     ics_line,
+    ics_time,
     offset_text,
     span_text,
     spreadsheet_safe,
@@ -270,21 +271,13 @@ def ics_chunks(plan: Plan, dial_from: str | None, progress: Progress | None = No
         span = times.get((id(p.days), i))
         if span is None:
             start, end = p.days.spans[i]
-            span = times[id(p.days), i] = (_ics_time("DTSTART", start), _ics_time("DTEND", end),
+            span = times[id(p.days), i] = (ics_time("DTSTART", start), ics_time("DTEND", end),
                                            f"{clock.convert(start, 'UTC'):%Y%m%dT%H%MZ}")
         uid = ics_line("UID", f"{key}-{office.id}-{span[2]}@faxcampaign".replace(" ", "-"))
         out.append(f"BEGIN:VEVENT\r\n{texts[0]}\r\n{span[0]}\r\n{span[1]}\r\n{stamp}\r\n{uid}\r\n{texts[1]}\r\n"
                    "END:VEVENT\r\n")
     out.append("END:VCALENDAR\r\n")
     yield "".join(out)
-
-
-def _ics_time(name: str, instant: dt.datetime) -> str:
-    """A DTSTART or DTEND in the office's zone, as icalendar writes a pytz time."""
-    zone = str(getattr(instant.tzinfo, "zone", ""))
-    if written_as_utc(zone):
-        return f"{name}:{clock.convert(instant, 'UTC'):%Y%m%dT%H%M%S}Z"
-    return f"{name};TZID={zone}:{instant:%Y%m%dT%H%M%S}"
 
 
 # Each takes the plan, the --dial-from country and, when there is a log, the campaign's progress, and

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 
 from faxcampaign import clock
 from faxcampaign.team.rota import Rota, Slot, instant, iso
@@ -79,17 +79,15 @@ def as_table(rota: Rota, only: int | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def document(rota: Rota, only: int | None = None) -> dict[str, object]:
-    """The rota as data: the JSON contract (docs/rota.md)."""
+def _slot_items(rota: Rota, only: int | None) -> Iterator[dict[str, str | None]]:
+    """Each slot of the JSON contract, in order (only the volunteer's, with ``only``)."""
     plan = rota.plan
-    people = _chosen(rota, only)
-    wanted = set(people)
-    slots = []
+    wanted = set(_chosen(rota, only))
     for slot in rota.slots:
         if only is not None and slot.volunteer not in wanted:
             continue
         office = plan.offices[slot.office].office
-        item: dict[str, object] = {
+        item: dict[str, str | None] = {
             "office": office.id,
             "start": iso(slot.start, office.timezone),
             "end": iso(slot.end, office.timezone),
@@ -100,7 +98,13 @@ def document(rota: Rota, only: int | None = None) -> dict[str, object]:
             number, e164 = _dial(rota, slot)
             item.update(volunteer=volunteer.name, your_start=iso(slot.start, volunteer.timezone),
                         your_end=iso(slot.end, volunteer.timezone), dial=number, e164=e164)
-        slots.append(item)
+        yield item
+
+
+def document(rota: Rota, only: int | None = None, slots: bool = True) -> dict[str, object]:
+    """The rota as data: the JSON contract (docs/rota.md); without ``slots``, its slots list is empty."""
+    plan = rota.plan
+    people = _chosen(rota, only)
     result: dict[str, object] = {
         "campaign": plan.campaign.data.title,
         "from": plan.first.isoformat(),
@@ -108,7 +112,7 @@ def document(rota: Rota, only: int | None = None) -> dict[str, object]:
         "slot_minutes": rota.minutes,
         "volunteers": [{"name": rota.volunteers[i].name, "timezone": rota.volunteers[i].timezone,
                         "country": rota.volunteers[i].country, "calls": len(rota.assigned(i))} for i in people],
-        "slots": slots,
+        "slots": list(_slot_items(rota, only)) if slots else [],
     }
     if only is None:
         result["uncovered"] = [
@@ -121,9 +125,34 @@ def document(rota: Rota, only: int | None = None) -> dict[str, object]:
 
 
 def as_json(rota: Rota, only: int | None = None) -> str:
-    import json
+    return "".join(json_chunks(rota, only))
 
-    return json.dumps(document(rota, only), indent=2, ensure_ascii=False) + "\n"
+
+def json_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
+    """``json.dumps(document(...), indent=2)`` and a line break, byte for byte, a thousand slots a chunk:
+    memory does not grow with the rota, and each slot (always the same keys) is written without the
+    indenting encoder, which is pure Python."""
+    import json
+    from json.encoder import encode_basestring  # the C encoder's, as ensure_ascii=False writes strings
+
+    everything = document(rota, only, slots=False)
+    head = json.dumps(everything, indent=2, ensure_ascii=False)
+    # the document without its slots ends with the slots' place: "slots": [] then the lists after it
+    before, after = head.split('\n  "slots": []', 1)
+    out = [before, '\n  "slots": [']
+    keys: dict[str, str] = {}
+    first = True
+    for item in _slot_items(rota, only):
+        if len(out) >= 1000:
+            yield "".join(out)
+            out = []
+        fields = ",\n".join(f"      {keys.get(k) or keys.setdefault(k, encode_basestring(k))}: "
+                             f"{'null' if v is None else encode_basestring(v)}" for k, v in item.items())
+        out.append(f"{'' if first else ','}\n    {{\n{fields}\n    }}")
+        first = False
+    out.append("]" if first else "\n  ]")
+    out.append(after + "\n")
+    yield "".join(out)
 
 
 def as_csv(rota: Rota, only: int | None = None) -> str:
@@ -153,26 +182,38 @@ ALARM_MINUTES = 5
 
 
 def as_ics(rota: Rota, only: int | None = None) -> str:
-    """Each call as an event on the volunteer's clock (TZID of their zone), with the number to dial and
-    what to say, an alarm five minutes before, and a UID that stays the same for the same call."""
-    import icalendar
+    return "".join(ics_chunks(rota, only))
 
+
+def ics_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
+    """Each call as an event on the volunteer's clock (TZID of their zone), with the number to dial and
+    what to say, an alarm five minutes before, and a UID that stays the same for the same call; a
+    thousand events a chunk, written line by line as the plan's calendar is (outputs/plan.py): the bytes
+    icalendar's object model wrote (tested)."""
+    from faxcampaign.campaign.facts import calendar_prefix
     from faxcampaign.letters import template as letters
     from faxcampaign.outputs.plan import one_line
-    from faxcampaign.outputs.text import add_timezones
+    from faxcampaign.outputs.text import ics_fold, ics_line, ics_time, vtimezones, written_as_utc
 
     plan = rota.plan
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//faxcampaign//rota//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", one_line(f"{plan.campaign.data.title}: calls"))
-    from faxcampaign.campaign.facts import calendar_prefix
-
+    people = _chosen(rota, only)
+    zones = {rota.volunteers[i].timezone for i in people if rota.assigned(i)}
+    yield ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//faxcampaign//rota//EN\r\n"
+           f"{ics_fold('X-WR-CALNAME:' + one_line(f'{plan.campaign.data.title}: calls'))}\r\n"  # not TEXT
+           + vtimezones(zone for zone in zones if not written_as_utc(zone)))
+    stamp = f"DTSTAMP:{clock.convert(plan.now, 'UTC'):%Y%m%dT%H%M%SZ}"
     key = calendar_prefix(plan.campaign.data.reference, plan.campaign.path)
+    trigger = f"TRIGGER:-PT{ALARM_MINUTES}M"
     scripts: dict[tuple[int, int], str] = {}
-    for index in _chosen(rota, only):
+    summaries: dict[int, str] = {}  # by office
+    alarms: dict[tuple[int, str], str] = {}  # the alarm's DESCRIPTION, by office and number dialled
+    out: list[str] = []
+    for index in people:
         volunteer = rota.volunteers[index]
         for slot in rota.assigned(index):
+            if len(out) >= 1000:
+                yield "".join(out)
+                out = []
             office = plan.offices[slot.office].office
             number, e164 = _dial(rota, slot)
             script = scripts.get((index, slot.office))
@@ -186,29 +227,31 @@ def as_ics(rota: Rota, only: int | None = None) -> str:
             if script:
                 lines.append(script)
             start = instant(slot.start, volunteer.timezone)
-            event = icalendar.Event()
-            event.add("summary", one_line(f"Fax {office.name}"))
-            event.add("dtstart", start)
-            event.add("dtend", instant(slot.end, volunteer.timezone))
-            event.add("dtstamp", clock.convert(plan.now, "UTC"))
-            stamp = f"{clock.convert(start, 'UTC'):%Y%m%dT%H%MZ}"
-            event.add("uid", f"{key}-{office.id}-{stamp}-{volunteer.old_slug}@faxcampaign".replace(" ", "-"))
-            event.add("description", "\n".join(lines))
-            alarm = icalendar.Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", one_line(f"Fax {office.name}: dial {number}"))
-            alarm.add("trigger", dt.timedelta(minutes=-ALARM_MINUTES))
-            event.add_component(alarm)
-            calendar.add_component(event)
-    add_timezones(calendar)
-    text: str = calendar.to_ical().decode("utf-8")
-    return text
+            summary = summaries.get(slot.office)
+            if summary is None:
+                summary = summaries[slot.office] = ics_line("SUMMARY", one_line(f"Fax {office.name}"))
+            alarm = alarms.get((slot.office, number))
+            if alarm is None:
+                alarm = alarms[slot.office, number] = ics_line("DESCRIPTION",
+                                                               one_line(f"Fax {office.name}: dial {number}"))
+            uid = ics_line("UID", f"{key}-{office.id}-{clock.convert(start, 'UTC'):%Y%m%dT%H%MZ}-"
+                                  f"{volunteer.old_slug}@faxcampaign".replace(" ", "-"))
+            out.append(f"BEGIN:VEVENT\r\n{summary}\r\n{ics_time('DTSTART', start)}\r\n"
+                       f"{ics_time('DTEND', instant(slot.end, volunteer.timezone))}\r\n{stamp}\r\n{uid}\r\n"
+                       f"{ics_line('DESCRIPTION', chr(10).join(lines))}\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n"
+                       f"{alarm}\r\n{trigger}\r\nEND:VALARM\r\nEND:VEVENT\r\n")
+    out.append("END:VCALENDAR\r\n")
+    yield "".join(out)
 
 
 # The rota kept: in the log (`rota --save`) or in a file (`rota --format json`), for `callsheet --volunteer`
 # and `status`.
 
 FORMATS = {"table": as_table, "json": as_json, "csv": as_csv, "ics": as_ics}
+# each format in pieces, to be written as they come
+CHUNKS: dict[str, Callable[[Rota, int | None], Iterable[str]]] = {
+    "table": lambda rota, only: [as_table(rota, only)], "json": json_chunks,
+    "csv": lambda rota, only: [as_csv(rota, only)], "ics": ics_chunks}
 EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "ics": "ics"}
 
 

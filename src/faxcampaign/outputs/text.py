@@ -57,6 +57,16 @@ def ics_line(name: str, text: str) -> str:
     return ics_fold(f"{name}:{escaped}")
 
 
+def ics_time(name: str, instant: dt.datetime) -> str:
+    """A DTSTART or DTEND on the clock of ``instant``'s zone, as icalendar writes a pytz time."""
+    from faxcampaign import clock
+
+    zone = str(getattr(instant.tzinfo, "zone", ""))
+    if written_as_utc(zone):
+        return f"{name}:{clock.convert(instant, 'UTC'):%Y%m%dT%H%M%S}Z"
+    return f"{name};TZID={zone}:{instant:%Y%m%dT%H%M%S}"
+
+
 def ics_fold(line: str) -> str:
     """A content line folded before 75 octets, never inside an escape (as icalendar folds)."""
     if len(line) < 75 and line.isascii():
