@@ -551,18 +551,18 @@ def _widening(spaces: str, font: str, other: str, size: float) -> float | None:
     return None if _spaces(spaces) != len(spaces) else (here - there) / len(spaces)
 
 
-K = TypeVar("K")
+_K = TypeVar("_K")
 
 
-def _one_string(runs: Sequence[tuple[K, str]],
-                space_in: Callable[[K, K, K, str], float | None]) -> list[tuple[K, str]]:
+def _one_string(runs: Sequence[tuple[_K, str]],
+                space_in: Callable[[_K, _K, _K, str], float | None]) -> list[tuple[_K, str]]:
     """Runs in visual order with the white space between two right-to-left words of one font drawn in the
     words' font, so that a run of right-to-left words is one string. A reader that puts right-to-left text
     in logical order string by string (pypdf does; a change of font ends its string) then reads the words
     in their order as well as each word's letters. ``space_in(left, space, right, spaces)`` tells how much
     wider each space must be drawn in the words' font to keep its width, or None if it cannot be (another
     size, colour or font for the words); a run is then `_Spaced`. The page is drawn exactly as before."""
-    out: list[tuple[K, str, float | None]] = []  # key, text, the widening of its spaces (None: none joined)
+    out: list[tuple[_K, str, float | None]] = []  # key, text, the widening of its spaces (None: none joined)
     for key, part in runs:
         if (len(out) >= 2 and out[-1][1].isspace() and not _has_space(part) and _has_rtl(part)
                 and _has_rtl(out[-2][1])):

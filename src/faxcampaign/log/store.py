@@ -544,10 +544,9 @@ class Log:
             jobs=self.open_jobs(),
         )
 
-    def _rows_at(self, statement: str, pairs: Sequence[tuple[Any, ...]],
-                 values_first: bool = False) -> list[tuple[Any, ...]]:
+    def _rows_at(self, statement: str, pairs: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """``statement`` run over ``pairs`` in batches: ``{values}`` in it is a VALUES list of a batch, and
-        its one other parameter the campaign, after the list with ``values_first``, else before it."""
+        its one other parameter, after the list, the campaign."""
         rows: list[tuple[Any, ...]] = []
         width = len(pairs[0]) if pairs else 0
         size = self.dialect.batch
@@ -555,8 +554,7 @@ class Log:
             batch = pairs[start:start + size]
             values = "VALUES " + ", ".join("(" + ", ".join(["?"] * width) + ")" for _ in batch)
             listed = tuple(v for pair in batch for v in pair)
-            rows += self._query(statement.replace("{values}", values),
-                                (*listed, self.campaign) if values_first else (self.campaign, *listed))
+            rows += self._query(statement.replace("{values}", values), (*listed, self.campaign))
         return rows
 
     def _by_id(self, select: str, ids: Sequence[int]) -> list[tuple[Any, ...]]:
@@ -582,7 +580,7 @@ class Log:
             "a.recipient = m.recipient AND "
             f"a.number = m.number AND a.outcome IN ({outcomes}) AND a.at >= m.mark WHERE {live} GROUP BY m.recipient, "
             f"m.number, m.mark, m.latest, a.outcome, CASE WHEN a.outcome IN ({dead_line}) THEN substr(a.at, 1, 10) "
-            "END, tie", pairs, values_first=True)
+            "END, tie", pairs)
         # the mark's own id: the greatest id of a delivered or partial at the mark's second
         mark_id: dict[tuple[str, str], int] = {}
         for recipient, number, outcome, _, _, _, tie, at_mark, _ in rows:
