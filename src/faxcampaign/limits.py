@@ -10,6 +10,7 @@ from __future__ import annotations
 
 LINE = 300
 TEXT = 20_000
+CAMPAIGN_BYTES = 50_000_000  # the largest campaign file read
 
 
 def too_long(value: str, limit: int) -> str | None:

@@ -15,8 +15,12 @@ import hashlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from faxcampaign.campaign.model import MAX_BYTES, Campaign
+from faxcampaign.limits import CAMPAIGN_BYTES
+
+if TYPE_CHECKING:
+    from faxcampaign.campaign.model import Campaign
 
 
 def load(path: str | Path, describe_numbers: bool = False) -> Campaign:
@@ -88,7 +92,7 @@ _JUDGES = ("pydantic", "pydantic_core", "yaml", "phonenumbers", "pytz", "babel")
 def file_bytes(path: Path) -> bytes | None:
     """The campaign file's bytes; None if it is not a readable file under the size limit."""
     try:
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+        if not path.is_file() or path.stat().st_size > CAMPAIGN_BYTES:
             return None
         return path.read_bytes()
     except OSError:
@@ -112,6 +116,7 @@ def _key(path: Path) -> str | None:
 
 def _cached(path: Path, key: str) -> Campaign | None:
     from faxcampaign import cache
+    from faxcampaign.campaign.model import Campaign
     from faxcampaign.files import is_inside
 
     entry = cache.read("campaigns", key)

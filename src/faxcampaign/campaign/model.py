@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from faxcampaign.campaign.paths import Path_, format_path
 from faxcampaign.errors import Finding
+from faxcampaign.limits import CAMPAIGN_BYTES
 
 if TYPE_CHECKING:
     from faxcampaign.campaign.hours import OpeningHours
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
 FIRST_YEAR, LAST_YEAR = 1900, 2200
-MAX_BYTES = 50_000_000
+MAX_BYTES = CAMPAIGN_BYTES
 
 class Record:
     """The validated values of one part of the campaign file (the campaign, a recipient, a phrase...), read

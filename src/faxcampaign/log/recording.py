@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from pathlib import Path
 
-from faxcampaign import clock, csvfile
+from faxcampaign import clock
 from faxcampaign.errors import FaxCampaignError, Finding, FindingsError
 from faxcampaign.log.roster import Roster, RosterOffice, match_number
 from faxcampaign.log.store import Attempt, row_key
@@ -25,6 +24,8 @@ def find_office(roster: Roster, recipient_id: str) -> RosterOffice:
     office = roster.office(recipient_id)
     if office is None:
         ids = [o.id for o in roster.offices]
+        import difflib
+
         close = difflib.get_close_matches(recipient_id, ids, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise RecordError(f"no recipient {recipient_id!r} in the campaign; {hint}the ids are: {', '.join(ids)}")
@@ -70,6 +71,8 @@ def read_import(path: Path, roster: Roster, by: str | None, zone: str) -> list[A
 
     Every bad row is reported at once (`FindingsError`, with the file's line numbers); nothing is
     returned unless all rows are good."""
+    from faxcampaign import csvfile
+
     name = str(path)
     try:
         table = csvfile.read(path, max_bytes=MAX_IMPORT_BYTES, lower=False, what="call sheet CSV")
