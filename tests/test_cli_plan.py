@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click.testing
 import hypothesis
+import pytest
 from click.testing import CliRunner
 
 from faxcampaign.cli import cli
@@ -166,7 +167,8 @@ def test_bad_campaign_exits_1_with_findings_on_stderr(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
-def test_json_is_the_plain_encoding_of_the_document(write_campaign: Callable[..., Path]) -> None:
+def test_json_is_the_plain_encoding_of_the_document(write_campaign: Callable[..., Path],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
     from conftest import MODERN
@@ -179,6 +181,31 @@ def test_json_is_the_plain_encoding_of_the_document(write_campaign: Callable[...
     p = plan(campaign, dt.date(2026, 12, 1), 31, "Asia/Almaty", dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
     assert as_json(p, "GB") == json.dumps(plan_document(p, "GB"), indent=2, ensure_ascii=False) + "\n"
     assert json.loads(as_json(p, None))["recipients"][0]["name"] == 'Court \x00 "windows-" ]'
+    assert any(o.closed for o in p.offices) and any(len(o.office.fax) > 1 for o in p.offices)
+    # with the log's counts, with no office at all, and a line that is not manual
+    import dataclasses
+
+    from faxcampaign.log.progress import earliest_today, progress
+    from faxcampaign.log.roster import Roster
+    from faxcampaign.log.store import Attempt, location, open_log
+
+    now = dt.datetime(2026, 12, 1, 6, tzinfo=dt.timezone.utc)
+    roster = Roster.of(campaign)
+    with open_log(location(None, campaign.path), roster.key, create=True) as log:
+        log.record([Attempt(now - dt.timedelta(hours=1), "court", "+77212420220", "delivered", "Ann"),
+                    Attempt(now, "court", "+77212420220", "busy", "Ann")], now)
+        counts = progress(roster, log.summary(earliest_today(roster, now)), now)
+    p.offices[1] = dataclasses.replace(p.offices[1], office=dataclasses.replace(p.offices[1].office, manual=False))
+    from faxcampaign.outputs import plan as formats
+
+    for chunk in (1000, 1):  # one piece, and a piece per recipient
+        monkeypatch.setattr(formats, "CHUNK", chunk)
+        for shown in (p, dataclasses.replace(p, offices=[]), dataclasses.replace(p, offices=p.offices * 3)):
+            for dial_from in ("GB", "KZ", None):
+                assert as_json(shown, dial_from, counts) == json.dumps(plan_document(shown, dial_from, counts),
+                                                                       indent=2, ensure_ascii=False) + "\n"
+        assert len(list(formats.json_chunks(p, None, counts))) == (2 if chunk == 1000 else 3)
+    assert json.loads(as_json(p, None, counts))["recipients"][0]["log"]["delivered"] == 1
 
 
 def reference_ics(plan, dial_from):  # type: ignore[no-untyped-def]

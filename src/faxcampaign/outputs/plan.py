@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-import secrets
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,9 @@ if TYPE_CHECKING:
     from faxcampaign.log.progress import Progress
 
 WIDTH = 80
+
+CHUNK = 1000  # rows, recipients or events a piece of output holds (written as it is made)
+
 
 def notice(plan: Plan) -> str | None:
     """A plain sentence when the whole range lies outside the campaign's dates."""
@@ -163,26 +165,57 @@ def plan_document(plan: Plan, dial_from: str | None, progress: Progress | None =
 
 
 def as_json(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> str:
-    """``json.dumps(plan_document(...), indent=2)``, byte for byte, but quicker for big plans.
+    return "".join(json_chunks(plan, dial_from, progress))
 
-    The indenting encoder is pure Python; a windows list shared by many offices is encoded once and
-    spliced in where a placeholder stands.
-    """
-    document = plan_document(plan, dial_from, progress)
-    marker = f"windows-{secrets.token_hex(8)}-"  # random, so no user text can look like it
-    shared: dict[str, str] = {}
-    for recipient in document["recipients"]:
-        key = str(id(recipient["windows"]))
-        if key not in shared:
-            text = json.dumps(recipient["windows"], indent=2, ensure_ascii=False)
-            shared[key] = text.replace("\n", "\n      ")
-        recipient["windows"] = marker + key
-    parts = json.dumps(document, indent=2, ensure_ascii=False).split(f'"{marker}')
-    out = [parts[0]]
-    for part in parts[1:]:
-        key, rest = part.split('"', 1)
-        out += [shared[key], rest]
-    return "".join(out) + "\n"
+
+def json_chunks(plan: Plan, dial_from: str | None, progress: Progress | None = None) -> Iterator[str]:
+    """``json.dumps(plan_document(...), indent=2)`` and a line break, byte for byte, a thousand recipients a
+    chunk, and quicker for big plans: the indenting encoder is pure Python, so each recipient (always the
+    same keys) is written here, with the C encoder's escaping of text, and a windows list that offices
+    share (a calendar) once."""
+    from json.encoder import encode_basestring as text
+
+    logged = {o.id: o for o in progress.offices} if progress else {}
+    head = json.dumps({**plan_document(_no_offices(plan), dial_from), "recipients": []}, indent=2,
+                      ensure_ascii=False)
+    before, after = head.rsplit('"recipients": []', 1)
+    windows: dict[int, str] = {}
+    items: list[str] = []
+    yield before + '"recipients": ' + ("[\n    " if plan.offices else "[]")
+    for p in plan.offices:
+        if len(items) >= CHUNK:
+            yield ",\n    ".join(items) + ",\n    "
+            items = []
+        office = p.office
+        shared = windows.get(id(p.days))
+        if shared is None:
+            shared = windows[id(p.days)] = _json_list([
+                f'{{\n          "start": {text(s.isoformat())},\n          "end": {text(e.isoformat())}\n        }}'
+                for s, e in p.days.spans])
+        fax = _json_list([f'{{\n          "e164": {text(n)},\n          "dial": {text(dial(n, dial_from))}\n        }}'
+                          for n in office.fax])
+        closed = _json_list([f'{{\n          "date": {text(c.date.isoformat())},\n          "reason": '
+                             f'{text(c.reason)}\n        }}' for c in p.closed])
+        item = (f'{{\n      "id": {text(office.id)},\n      "name": {text(office.name)},\n      "timezone": '
+                f'{text(office.timezone)},\n      "manual": {"true" if office.manual else "false"},\n      '
+                f'"fax": {fax},\n      "windows": {shared},\n      "closed": {closed}')
+        counts = logged.get(office.id)
+        if counts is not None:
+            item += (f',\n      "log": {{\n        "delivered_today": {counts.delivered_today},\n        "delivered": '
+                     f'{counts.delivered},\n        "attempts": {counts.attempts}\n      }}')
+        items.append(item + "\n    }")
+    yield (",\n    ".join(items) + "\n  ]" if plan.offices else "") + after + "\n"
+
+
+def _json_list(items: list[str]) -> str:
+    """Objects already written at the depth of a recipient's lists, as json.dumps(indent=2) lists them."""
+    return "[\n        " + ",\n        ".join(items) + "\n      ]" if items else "[]"
+
+
+def _no_offices(plan: Plan) -> Plan:
+    import dataclasses
+
+    return dataclasses.replace(plan, offices=[])
 
 
 CSV_COLUMNS = ["id", "name", "office_start", "office_end", "viewer_start", "viewer_end", "e164", "dial"]
@@ -200,7 +233,7 @@ def csv_chunks(plan: Plan, dial_from: str | None, progress: Progress | None = No
     offices: dict[int, tuple[str, str]] = {}
     lines = [_csv_cells(CSV_COLUMNS)]
     for p, i, v in plan.slots():
-        if len(lines) >= 1000:
+        if len(lines) >= CHUNK:
             yield "\n".join(lines) + "\n"
             lines = []
         key = (id(p.days), i)
@@ -256,7 +289,7 @@ def ics_chunks(plan: Plan, dial_from: str | None, progress: Progress | None = No
     times: dict[tuple[int, int], tuple[str, str, str]] = {}
     out = [head]
     for p, i, _ in slots:
-        if len(out) >= 1000:
+        if len(out) >= CHUNK:
             yield "".join(out)
             out = []
         office = p.office
@@ -284,7 +317,7 @@ def ics_chunks(plan: Plan, dial_from: str | None, progress: Progress | None = No
 # gives the text in chunks, to be written as they come.
 FORMATTERS: dict[str, Callable[[Plan, str | None, Progress | None], Iterable[str]]] = {
     "table": table_chunks,
-    "json": lambda plan, dial_from, progress: [as_json(plan, dial_from, progress)],
+    "json": json_chunks,
     "csv": csv_chunks,
     "ics": ics_chunks,
 }
