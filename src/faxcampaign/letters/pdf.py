@@ -399,20 +399,16 @@ def _draw(canvas: Any, text: str, size: float, x: float, y: float, centred: bool
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     def space_in(left: str | None, space: str | None, right: str | None, spaces: str) -> float | None:
-        return _widening(spaces, space or FAMILY, left or FAMILY, size) if left == right else None
+        # joined only where the space is as wide in the words' font (drawn here without word spacing)
+        same = left == right and _widening(spaces, space or FAMILY, left or FAMILY, size) == 0
+        return 0.0 if same else None
 
     runs = _one_string(_visual(runs, get_base_level(text)), space_in)
-    widths = [stringWidth(part, font or FAMILY, size) + _word_space(part) * _spaces(part) for font, part in runs]
+    widths = [stringWidth(part, font or FAMILY, size) for font, part in runs]
     at = x - sum(widths) / 2 if centred else x
     for (font, part), width in zip(runs, widths, strict=True):
         canvas.setFont(font or FAMILY, size)
-        if _word_space(part):
-            line = canvas.beginText(at, y)
-            line.setWordSpace(_word_space(part))
-            line.textOut(part)
-            canvas.drawText(line)
-        else:
-            canvas.drawString(at, y, part)
+        canvas.drawString(at, y, part)
         at += width
     canvas.setFont(FAMILY, size)
 

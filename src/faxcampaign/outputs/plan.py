@@ -14,14 +14,14 @@ from faxcampaign import clock
 from faxcampaign.campaign.facts import calendar_prefix, heading
 from faxcampaign.campaign.numbers import dial
 from faxcampaign.outputs.text import (
-    ics_fold,
+    CHUNK,
+    ics_head,
     ics_line,
+    ics_stamp,
     ics_time,
     offset_text,
     span_text,
     spreadsheet_safe,
-    vtimezones,
-    written_as_utc,
 )
 from faxcampaign.schedule.plan import ClosedDay, OfficePlan, Plan, Viewed
 
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from faxcampaign.log.progress import Progress
 
 WIDTH = 80
-
-CHUNK = 1000  # rows, recipients or events a piece of output holds (written as it is made)
-
 
 def notice(plan: Plan) -> str | None:
     """A plain sentence when the whole range lies outside the campaign's dates."""
@@ -279,10 +276,8 @@ def ics_chunks(plan: Plan, dial_from: str | None, progress: Progress | None = No
 
     slots = plan.slots()
     zones = {p.office.timezone for p, _, _ in slots}
-    head = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//faxcampaign//plan//EN\r\n"
-            f"{ics_fold('X-WR-CALNAME:' + one_line(plan.campaign.data.title))}\r\n"  # icalendar: not TEXT
-            + vtimezones(zone for zone in zones if not written_as_utc(zone)))
-    stamp = f"DTSTAMP:{clock.convert(plan.now, 'UTC'):%Y%m%dT%H%M%SZ}"
+    head = ics_head("plan", one_line(plan.campaign.data.title), zones)
+    stamp = ics_stamp(plan.now)
     key = calendar_prefix(plan.campaign.data.reference, plan.campaign.path)
     signer = letters.default_signer(plan.campaign)
     offices: dict[int, tuple[str, str]] = {}

@@ -135,6 +135,8 @@ def json_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
     import json
     from json.encoder import encode_basestring  # the C encoder's, as ensure_ascii=False writes strings
 
+    from faxcampaign.outputs.text import CHUNK
+
     everything = document(rota, only, slots=False)
     head = json.dumps(everything, indent=2, ensure_ascii=False)
     # the document without its slots ends with the slots' place: "slots": [] then the lists after it
@@ -143,7 +145,7 @@ def json_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
     keys: dict[str, str] = {}
     first = True
     for item in _slot_items(rota, only):
-        if len(out) >= 1000:
+        if len(out) >= CHUNK:
             yield "".join(out)
             out = []
         fields = ",\n".join(f"      {keys.get(k) or keys.setdefault(k, encode_basestring(k))}: "
@@ -193,15 +195,13 @@ def ics_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
     from faxcampaign.campaign.facts import calendar_prefix
     from faxcampaign.letters import template as letters
     from faxcampaign.outputs.plan import one_line
-    from faxcampaign.outputs.text import ics_fold, ics_line, ics_time, vtimezones, written_as_utc
+    from faxcampaign.outputs.text import CHUNK, ics_head, ics_line, ics_stamp, ics_time
 
     plan = rota.plan
     people = _chosen(rota, only)
     zones = {rota.volunteers[i].timezone for i in people if rota.assigned(i)}
-    yield ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//faxcampaign//rota//EN\r\n"
-           f"{ics_fold('X-WR-CALNAME:' + one_line(f'{plan.campaign.data.title}: calls'))}\r\n"  # not TEXT
-           + vtimezones(zone for zone in zones if not written_as_utc(zone)))
-    stamp = f"DTSTAMP:{clock.convert(plan.now, 'UTC'):%Y%m%dT%H%M%SZ}"
+    yield ics_head("rota", one_line(f"{plan.campaign.data.title}: calls"), zones)
+    stamp = ics_stamp(plan.now)
     key = calendar_prefix(plan.campaign.data.reference, plan.campaign.path)
     trigger = f"TRIGGER:-PT{ALARM_MINUTES}M"
     scripts: dict[tuple[int, int], str] = {}
@@ -211,7 +211,7 @@ def ics_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
     for index in people:
         volunteer = rota.volunteers[index]
         for slot in rota.assigned(index):
-            if len(out) >= 1000:
+            if len(out) >= CHUNK:
                 yield "".join(out)
                 out = []
             office = plan.offices[slot.office].office

@@ -57,6 +57,23 @@ def ics_line(name: str, text: str) -> str:
     return ics_fold(f"{name}:{escaped}")
 
 
+CHUNK = 1000  # rows, recipients, slots or events a piece of output holds (written as it is made)
+
+
+def ics_head(kind: str, name: str, zones: Iterable[str]) -> str:
+    """A calendar's opening as icalendar writes it: VERSION, PRODID, its name (X-WR-CALNAME is not TEXT:
+    folded, never escaped) and the VTIMEZONEs of ``zones`` that are not written as UTC."""
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//faxcampaign//{kind}//EN\r\n"
+            f"{ics_fold('X-WR-CALNAME:' + name)}\r\n" + vtimezones(z for z in zones if not written_as_utc(z)))
+
+
+def ics_stamp(instant: dt.datetime) -> str:
+    """The DTSTAMP line of every event of a calendar made at ``instant``."""
+    from faxcampaign import clock
+
+    return f"DTSTAMP:{clock.convert(instant, 'UTC'):%Y%m%dT%H%M%SZ}"
+
+
 def ics_time(name: str, instant: dt.datetime) -> str:
     """A DTSTART or DTEND on the clock of ``instant``'s zone, as icalendar writes a pytz time."""
     from faxcampaign import clock
