@@ -19,6 +19,7 @@ from pathlib import Path
 
 import holidays
 import icalendar
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -324,7 +325,7 @@ def test_make_rota_is_usable_without_the_command_line(write_campaign: Callable[.
     result = make_rota(plan(loaded, dt.date(2026, 12, 7), 1, "UTC", now),
                        read_volunteers(tmp_path / "team.csv"), 30)
     assert len(result.assigned(0)) == 16  # 8 hours of 30-minute slots, one line at a time
-    assert {s.volunteer for s in result.slots} == {0, None}
+    assert {s.volunteer for s in result.slots()} == {0, None}
 
 
 def reference_ics(rota, only=None):  # type: ignore[no-untyped-def]
@@ -400,12 +401,56 @@ def test_the_rota_is_written_as_it_goes_in_the_bytes_of_before(write_campaign: C
                                        encoding="utf-8")
     now = dt.datetime(2026, 12, 6, 10, 0, 7, tzinfo=dt.timezone.utc)
     rota = make_rota(plan(load(path), dt.date(2027, 3, 12), 12, "UTC", now), read_volunteers(tmp_path / "team.csv"), 15)
-    assert len(rota.slots) > 1000 // 3 and any(s.volunteer is None for s in rota.slots)  # chunks, and gaps
+    assert rota.total > 1000 // 3 and any(s.volunteer is None for s in rota.slots())  # chunks, and gaps
     for only in (None, 0, 1, 2, 3):
         assert as_json(rota, only) == json.dumps(document(rota, only), indent=2, ensure_ascii=False) + "\n"
         assert as_ics(rota, only) == reference_ics(rota, only)
     assert len(list(ics_chunks(rota))) > 1 and len(list(json_chunks(rota))) > 1
     assert json.loads(as_json(rota, 3))["slots"] == []
+
+
+def test_a_rota_made_a_day_at_a_time_is_the_rota_made_at_once(write_campaign: Callable[..., Path], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slots are cut and filled a day at a time, forgetting what no later slot can ask (days already
+    filled, calls over an hour old), so a long rota is never held whole: made in one piece, a day or an
+    hour at a time, it is the same rota, in every format. Windows here run to and from midnight in zones either
+    side of UTC, so windows span the pieces' edges; caps, offices taken and the past-hour rule all bite."""
+    from faxcampaign.outputs.rota import FORMATS
+    from faxcampaign.team import rota as rotas
+    from faxcampaign.team.rota import saved_slots
+
+    path = write_campaign("""\
+        title: Overnight
+        reference: NIGHT
+        letter: letter.md.j2
+        defaults: {hours: "Mo-Su 00:00-02:00,09:00-11:10,20:00-24:00"}
+        recipients:
+          - {id: a, name: A, timezone: America/Los_Angeles, fax: "+1 213 555 0100"}
+          - {id: b, name: B, timezone: Asia/Kolkata, fax: "+91 11 2301 0000"}
+          - {id: c, name: C, timezone: Asia/Kolkata, fax: "+91 11 2301 0001"}
+          - {id: d, name: D, timezone: Pacific/Auckland, fax: "+64 4 555 0100", hours: "Mo-Fr 10:00-16:00"}
+          - {id: e, name: E, timezone: America/Los_Angeles, fax: "+1 213 555 0101"}
+          - {id: f, name: F, timezone: America/Los_Angeles, fax: "+1 213 555 0102"}
+        """)
+    (tmp_path / "team.csv").write_text("name,timezone,available,offices,cap\n"
+                                       "Ann,Europe/London,Mo-Su 00:00-24:00,,5\n"
+                                       "Bo,America/New_York,Mo-Su 18:00-23:30,a b,\n"
+                                       "Cy,Asia/Tokyo,Mo-Fr 06:00-20:00,,3\n"
+                                       "Di,Etc/UTC,Mo-Su 00:00-24:00,c,\n"
+                                       "Eve,Etc/UTC,Mo-Su 00:00-24:00,,\n", encoding="utf-8")
+    now = dt.datetime(2026, 12, 6, tzinfo=dt.timezone.utc)
+    the_plan = plan(load(path), dt.date(2027, 3, 20), 10, "UTC", now)  # over two clock changes
+    team = read_volunteers(tmp_path / "team.csv")
+
+    def made(day: float) -> list[object]:
+        monkeypatch.setattr(rotas, "DAY", day)
+        rota = make_rota(the_plan, team, 25, frozenset({"c"}))  # slots off the hour: pieces cut windows
+        return [fmt(rota, None) for fmt in FORMATS.values()] + [list(saved_slots(rota)), rota.short]
+
+    at_once = made(1e12)
+    assert at_once[-2] and any(s.volunteer is None for s in at_once[-2]) and at_once[-1]  # gaps, short windows
+    assert made(86400.0) == at_once
+    assert made(3600.0) == at_once
 
 
 # --- each volunteer's own sheet, and the rota's coverage in `status` ----------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
@@ -23,11 +24,16 @@ def _chosen(rota: Rota, only: int | None) -> list[int]:
 
 
 def as_table(rota: Rota, only: int | None = None) -> str:
-    from faxcampaign.outputs.text import span_text
+    return "".join(table_chunks(rota, only))
+
+
+def table_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
+    """The rota as a text table, a thousand lines a chunk."""
+    from faxcampaign.outputs.text import CHUNK, span_text
 
     plan = rota.plan
     out = [f"Rota: {plan.campaign.data.title}, {plan.first:%a %d %b %Y} + {plan.days} day(s), "
-           f"{rota.minutes}-minute slots"]
+           f"{rota.minutes}-minute slots\n"]
     names = [p.office.name for p in plan.offices]
     office_zones = [p.office.timezone for p in plan.offices]
     # slots share their times: each start is formatted once per zone
@@ -39,10 +45,13 @@ def as_table(rota: Rota, only: int | None = None) -> str:
         mine = rota.assigned(index)
         cap = f", at most {volunteer.cap} a day" if volunteer.cap else ""
         origin = f"; dials from {volunteer.country}" if volunteer.country else ""
-        out += ["", f"{volunteer.name} ({volunteer.timezone}{origin}{cap}): {len(mine)} call(s)"]
+        out.append(f"\n{volunteer.name} ({volunteer.timezone}{origin}{cap}): {len(mine)} call(s)\n")
         endings = endings_by_country[volunteer.country]  # by office: the number as this volunteer dials it
         yours = yours_by_zone[volunteer.timezone]
         for slot in mine:
+            if len(out) >= CHUNK:
+                yield "".join(out)
+                out = []
             at = slot.start
             mine_text = yours.get(at)
             if mine_text is None:
@@ -55,37 +64,44 @@ def as_table(rota: Rota, only: int | None = None) -> str:
                 theirs = theirs_at[at] = f"{instant(at, office_zone):%H:%M}"
             ending = endings.get(slot.office)
             if ending is None:
-                ending = endings[slot.office] = f" their time)  {_dial(rota, slot)[0]}"
+                ending = endings[slot.office] = f" their time)  {_dial(rota, slot)[0]}\n"
             out.append(f"  {mine_text}  {names[slot.office]} ({theirs}{ending}")
     if only is None:
-        uncovered = rota.uncovered()
-        total, covered = len(rota.slots), len(rota.assigned())
-        out += ["", f"Covered: {covered} of {total} slot(s)" + (f" ({100 * covered // total}%)" if total else "")]
-        if uncovered or rota.short:
-            out += ["", "Hours no volunteer covers (office time):"]
-            days: dict[tuple[str, float], str] = {}  # 'Mon 07 Dec', once per zone and start
-            for office_index, at, until in uncovered:
-                zone = office_zones[office_index]
-                begin = instant(at, zone)
-                day = days.get((zone, at))
-                if day is None:
-                    day = days[zone, at] = f"{begin:%a %d %b}"
-                out.append(f"  {names[office_index]}: {day} {span_text(begin, instant(until, zone))}")
-            for office_index, at, until in rota.short:
-                office = plan.offices[office_index].office
-                begin, finish = instant(at, office.timezone), instant(until, office.timezone)
-                out.append(f"  {office.name}: {begin:%a %d %b} {span_text(begin, finish)} "
-                           f"(shorter than a {rota.minutes}-minute slot)")
-    return "\n".join(out) + "\n"
+        total, covered = rota.total, len(rota.taken)
+        out.append(f"\nCovered: {covered} of {total} slot(s)" + (f" ({100 * covered // total}%)" if total else "")
+                   + "\n")
+        heading = "\nHours no volunteer covers (office time):\n"
+        for office_index, at, until in rota.uncovered():
+            if heading:
+                out.append(heading)
+                heading = ""
+            if len(out) >= CHUNK:
+                yield "".join(out)
+                out = []
+            zone = office_zones[office_index]
+            begin = instant(at, zone)
+            out.append(f"  {names[office_index]}: {_day(at, zone)} {span_text(begin, instant(until, zone))}\n")
+        for office_index, at, until in rota.short:
+            if heading:
+                out.append(heading)
+                heading = ""
+            office = plan.offices[office_index].office
+            begin, finish = instant(at, office.timezone), instant(until, office.timezone)
+            out.append(f"  {office.name}: {begin:%a %d %b} {span_text(begin, finish)} "
+                       f"(shorter than a {rota.minutes}-minute slot)\n")
+    yield "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(at: float, zone: str) -> str:
+    """'Mon 07 Dec': the day of ``at`` on ``zone``'s clock (uncovered runs share their starts)."""
+    return f"{instant(at, zone):%a %d %b}"
 
 
 def _slot_items(rota: Rota, only: int | None) -> Iterator[dict[str, str | None]]:
     """Each slot of the JSON contract, in order (only the volunteer's, with ``only``)."""
     plan = rota.plan
-    wanted = set(_chosen(rota, only))
-    for slot in rota.slots:
-        if only is not None and slot.volunteer not in wanted:
-            continue
+    for slot in rota.slots() if only is None else rota.assigned(only):
         office = plan.offices[slot.office].office
         item: dict[str, str | None] = {
             "office": office.id,
@@ -101,10 +117,18 @@ def _slot_items(rota: Rota, only: int | None) -> Iterator[dict[str, str | None]]
         yield item
 
 
-def document(rota: Rota, only: int | None = None, slots: bool = True) -> dict[str, object]:
-    """The rota as data: the JSON contract (docs/rota.md); without ``slots``, its slots list is empty."""
-    plan = rota.plan
+def _spans(rota: Rota, spans: Iterable[tuple[int, float, float]]) -> Iterator[dict[str, str | None]]:
+    """Office spans (uncovered hours, windows shorter than a slot) as the JSON contract gives them."""
+    offices = [p.office for p in rota.plan.offices]
+    for o, a, b in spans:
+        yield {"office": offices[o].id, "start": iso(a, offices[o].timezone), "end": iso(b, offices[o].timezone)}
+
+
+def document(rota: Rota, only: int | None = None, lists: bool = True) -> dict[str, object]:
+    """The rota as data: the JSON contract (docs/rota.md); without ``lists``, its slots and uncovered hours
+    are left empty (`json_chunks` writes them as they come)."""
     people = _chosen(rota, only)
+    plan = rota.plan
     result: dict[str, object] = {
         "campaign": plan.campaign.data.title,
         "from": plan.first.isoformat(),
@@ -112,15 +136,11 @@ def document(rota: Rota, only: int | None = None, slots: bool = True) -> dict[st
         "slot_minutes": rota.minutes,
         "volunteers": [{"name": rota.volunteers[i].name, "timezone": rota.volunteers[i].timezone,
                         "country": rota.volunteers[i].country, "calls": len(rota.assigned(i))} for i in people],
-        "slots": list(_slot_items(rota, only)) if slots else [],
+        "slots": list(_slot_items(rota, only)) if lists else [],
     }
     if only is None:
-        result["uncovered"] = [
-            {"office": plan.offices[o].office.id, "start": iso(a, plan.offices[o].office.timezone),
-             "end": iso(b, plan.offices[o].office.timezone)} for o, a, b in rota.uncovered()]
-        result["shorter_than_a_slot"] = [
-            {"office": plan.offices[o].office.id, "start": iso(a, plan.offices[o].office.timezone),
-             "end": iso(b, plan.offices[o].office.timezone)} for o, a, b in rota.short]
+        result["uncovered"] = list(_spans(rota, rota.uncovered())) if lists else []
+        result["shorter_than_a_slot"] = list(_spans(rota, rota.short))
     return result
 
 
@@ -129,47 +149,66 @@ def as_json(rota: Rota, only: int | None = None) -> str:
 
 
 def json_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
-    """``json.dumps(document(...), indent=2)`` and a line break, byte for byte, a thousand slots a chunk:
-    memory does not grow with the rota, and each slot (always the same keys) is written without the
-    indenting encoder, which is pure Python."""
+    """``json.dumps(document(...), indent=2)`` and a line break, byte for byte, a thousand items a chunk:
+    memory does not grow with the rota, and each slot or span (always the same keys) is written without
+    the indenting encoder, which is pure Python."""
     import json
     from json.encoder import encode_basestring  # the C encoder's, as ensure_ascii=False writes strings
 
     from faxcampaign.outputs.text import CHUNK
 
-    everything = document(rota, only, slots=False)
-    head = json.dumps(everything, indent=2, ensure_ascii=False)
-    # the document without its slots ends with the slots' place: "slots": [] then the lists after it
-    before, after = head.split('\n  "slots": []', 1)
-    out = [before, '\n  "slots": [']
+    head = json.dumps(document(rota, only, lists=False), indent=2, ensure_ascii=False)
     keys: dict[str, str] = {}
-    first = True
-    for item in _slot_items(rota, only):
-        if len(out) >= CHUNK:
-            yield "".join(out)
-            out = []
-        fields = ",\n".join(f"      {keys.get(k) or keys.setdefault(k, encode_basestring(k))}: "
-                             f"{'null' if v is None else encode_basestring(v)}" for k, v in item.items())
-        out.append(f"{'' if first else ','}\n    {{\n{fields}\n    }}")
-        first = False
-    out.append("]" if first else "\n  ]")
-    out.append(after + "\n")
-    yield "".join(out)
+
+    def items(name: str, values: Iterable[dict[str, str | None]]) -> Iterator[str]:
+        out = [f'\n  "{name}": [']
+        first = True
+        for item in values:
+            if len(out) >= CHUNK:
+                yield "".join(out)
+                out = []
+            fields = ",\n".join(f"      {keys.get(k) or keys.setdefault(k, encode_basestring(k))}: "
+                                 f"{'null' if v is None else encode_basestring(v)}" for k, v in item.items())
+            out.append(f"{'' if first else ','}\n    {{\n{fields}\n    }}")
+            first = False
+        out.append("]" if first else "\n  ]")
+        yield "".join(out)
+
+    # the document without its lists holds their places: "slots": [] (and "uncovered": [] for the team)
+    before, after = head.split('\n  "slots": []', 1)
+    yield before
+    yield from items("slots", _slot_items(rota, only))
+    if only is None:
+        between, after = after.split('\n  "uncovered": []', 1)
+        yield between
+        yield from items("uncovered", _spans(rota, rota.uncovered()))
+    yield after + "\n"
 
 
 def as_csv(rota: Rota, only: int | None = None) -> str:
+    return "".join(csv_chunks(rota, only))
+
+
+def csv_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
+    """Each call a row (CRLF line ends), a thousand rows a chunk."""
     import csv
     import io
 
-    from faxcampaign.outputs.text import spreadsheet_safe
+    from faxcampaign.outputs.text import CHUNK, spreadsheet_safe
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["volunteer", "your_start", "your_end", "your_timezone", "office", "office_name",
                      "office_start", "dial", "e164"])
+    rows = 0
     for index in _chosen(rota, only):
         volunteer = rota.volunteers[index]
         for slot in rota.assigned(index):
+            if rows >= CHUNK:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+                rows = 0
             office = rota.plan.offices[slot.office].office
             number, e164 = _dial(rota, slot)
             writer.writerow([spreadsheet_safe(volunteer.name),
@@ -177,7 +216,8 @@ def as_csv(rota: Rota, only: int | None = None) -> str:
                              iso(slot.end, volunteer.timezone), volunteer.timezone, office.id,
                              spreadsheet_safe(office.name), iso(slot.start, office.timezone),
                              number, e164])
-    return buffer.getvalue()
+            rows += 1
+    yield buffer.getvalue()
 
 
 ALARM_MINUTES = 5
@@ -250,8 +290,7 @@ def ics_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
 FORMATS = {"table": as_table, "json": as_json, "csv": as_csv, "ics": as_ics}
 # each format in pieces, to be written as they come
 CHUNKS: dict[str, Callable[[Rota, int | None], Iterable[str]]] = {
-    "table": lambda rota, only: [as_table(rota, only)], "json": json_chunks,
-    "csv": lambda rota, only: [as_csv(rota, only)], "ics": ics_chunks}
+    "table": table_chunks, "json": json_chunks, "csv": csv_chunks, "ics": ics_chunks}
 EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "ics": "ics"}
 
 

@@ -27,9 +27,10 @@ import dataclasses
 import datetime as dt
 import functools
 import itertools
+import math
 import operator
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,6 +41,7 @@ from faxcampaign.schedule.plan import Plan
 from faxcampaign.team.volunteers import Volunteer
 
 HOUR = 3600.0
+DAY = 86400.0  # the slots are cut and filled a day at a time: memory does not grow with the number of days
 
 
 class Slot(NamedTuple):
@@ -50,39 +52,63 @@ class Slot(NamedTuple):
     volunteer: int | None  # index into Rota.volunteers
 
 
+_new = tuple.__new__  # Slot(...) without NamedTuple's Python-level __new__: there are millions of slots
+
+
 @dataclasses.dataclass
 class Rota:
     plan: Plan
     volunteers: list[Volunteer]
     minutes: int
-    slots: list[Slot]  # in order of start, then of office
+    taken: list[Slot]  # the slots someone has, in order of start, then of office
+    total: int  # the slots in all, taken or not
     short: list[tuple[int, float, float]]  # (office, start, end): windows shorter than one slot
 
     @functools.cached_property
     def _by_volunteer(self) -> list[list[Slot]]:
         found: list[list[Slot]] = [[] for _ in self.volunteers]
-        for slot in self.slots:
-            if slot.volunteer is not None:
-                found[slot.volunteer].append(slot)
+        for slot in self.taken:
+            found[slot.volunteer].append(slot)  # type: ignore[index]  # taken slots have a volunteer
         return found
 
-    def assigned(self, volunteer: int | None = None) -> list[Slot]:
-        """The slots someone has (of one volunteer, given their index), in order of time."""
-        if volunteer is None:
-            return [s for s in self.slots if s.volunteer is not None]
+    def assigned(self, volunteer: int) -> list[Slot]:
+        """The slots one volunteer (by index) has, in order of time."""
         return self._by_volunteer[volunteer]
 
-    def uncovered(self) -> list[tuple[int, float, float]]:
-        """(office, start, end) of each run of consecutive slots nobody has, in order of office then time."""
-        by_office: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
-        for slot in self.slots:  # in order of time
-            if slot.volunteer is None:
-                runs = by_office[slot.office]
-                if runs and runs[-1][2] == slot.start:
-                    runs[-1] = (slot.office, runs[-1][1], slot.end)
+    def slots(self) -> Iterator[Slot]:
+        """Every slot, in order of start, then of office; nobody's has the volunteer None. Made again from
+        the plan as they are read, a day at a time, so a rota of many days is never held whole."""
+        length = self.minutes * 60.0
+        taken = iter(self.taken)
+        mine = next(taken, None)
+        for chunk, _ in _chunks(self.plan, length):
+            for at, office, day in chunk:
+                if mine is not None and mine.start == at and mine.office == office:
+                    yield mine
+                    mine = next(taken, None)
                 else:
-                    runs.append((slot.office, slot.start, slot.end))
-        return [run for office in sorted(by_office) for run in by_office[office]]
+                    yield _new(Slot, (office, at, at + length, day, None))
+
+    def uncovered(self) -> Iterator[tuple[int, float, float]]:
+        """(office, start, end) of each run of consecutive slots nobody has, in order of office then time."""
+        length = self.minutes * 60.0
+        by_office: dict[int, set[float]] = defaultdict(set)
+        for slot in self.taken:
+            by_office[slot.office].add(slot.start)
+        for office, office_plan in enumerate(self.plan.offices):
+            mine = by_office.get(office, set())
+            run: tuple[float, float] | None = None
+            for at, _ in sorted(_cut(office_plan.days.spans, 0, length, -math.inf, math.inf)[0]):
+                if at in mine:
+                    continue
+                if run is not None and run[1] == at:
+                    run = (run[0], at + length)
+                    continue
+                if run is not None:
+                    yield (office, *run)
+                run = (at, at + length)
+            if run is not None:
+                yield (office, *run)
 
     def volunteer(self, name: str) -> int | None:
         """The index of the volunteer called ``name`` (or with that file name), case aside."""
@@ -105,23 +131,72 @@ def iso(seconds: float, zone: str) -> str:
     return instant(seconds, zone).isoformat()
 
 
-def _office_slots(plan: Plan, minutes: int) -> tuple[list[tuple[float, int, dt.date]], list[tuple[int, float, float]]]:
-    length = minutes * 60
-    slots: list[tuple[float, int, dt.date]] = []
-    short: list[tuple[int, float, float]] = []
+Spans = Sequence[tuple[dt.datetime, dt.datetime]]
+
+
+def _cut(spans: Spans, first: int, length: float, lo: float, hi: float) -> tuple[list[tuple[float, dt.date]], int]:
+    """The slots of the windows ``spans[first:]`` (in order of opening) that start in [lo, hi): (start, the
+    window's local day), each window cut from its opening; and the index of the first window that may still
+    have a slot starting at ``hi`` or later."""
+    found: list[tuple[float, dt.date]] = []
+    for start, end in itertools.islice(spans, first, None):
+        begin = start.timestamp()
+        if begin >= hi:
+            break
+        finish = end.timestamp()
+        at = begin if begin >= lo else begin + math.ceil((lo - begin) / length) * length  # whole seconds: exact
+        day = start.date()
+        while at + length <= finish and at < hi:
+            found.append((at, day))
+            at += length
+    while first < len(spans) and spans[first][1].timestamp() - length < hi:
+        first += 1  # no slot of this window starts at hi or later
+    return found, first
+
+
+def _chunks(plan: Plan, length: float) -> Iterator[tuple[list[tuple[float, int, dt.date]], dt.date | None]]:
+    """Every slot of the plan as (start, office, the office's local day), in order of start then office, a
+    day at a time; with each day's slots, the earliest local day a slot still to come can have (None: no
+    more). Offices with the same calendar share their windows (schedule/plan.py), so each is cut once."""
+    groups: dict[int, tuple[Spans, list[int]]] = {}
+    for index, office_plan in enumerate(plan.offices):
+        groups.setdefault(id(office_plan.days), (office_plan.days.spans, []))[1].append(index)
+    todo = [(spans, offices, 0) for spans, offices in groups.values() if spans]
+    lo = plan.range_start.timestamp()
+    while todo:
+        hi = lo + DAY
+        chunk: list[tuple[float, int, dt.date]] = []
+        left = []
+        for spans, offices, first in todo:
+            found, first = _cut(spans, first, length, lo, hi)
+            for at, day in found:
+                chunk += [(at, office, day) for office in offices]
+            if first < len(spans):
+                left.append((spans, offices, first))
+        todo = left
+        chunk.sort()  # by start, then office: no two slots share both
+        yield chunk, min((spans[first][0].date() for spans, _, first in todo), default=None)
+        lo = hi
+
+
+def _short(plan: Plan, length: float) -> list[tuple[int, float, float]]:
+    """(office, start, end) of each window's last piece shorter than a slot, in order of office then time."""
+    short = []
     for index, office_plan in enumerate(plan.offices):
         for start, end in office_plan.days.spans:
-            begin, finish, day = start.timestamp(), end.timestamp(), start.date()
-            at = begin
-            while at + length <= finish:
-                slots.append((at, index, day))
-                at += length
+            begin, finish = start.timestamp(), end.timestamp()
+            at = begin + ((finish - begin) // length) * length
             if at < finish:
                 short.append((index, at, finish))
-    slots.sort()  # by start, then office: no two slots share both
-    return slots, short
+    return short
 
 
+def _starts(plan: Plan, length: float) -> list[float]:
+    """Every moment a slot starts, in order."""
+    found: set[float] = set()
+    for spans in {id(p.days): p.days.spans for p in plan.offices}.values():
+        found.update(at for at, _ in _cut(spans, 0, length, -math.inf, math.inf)[0])
+    return sorted(found)
 def _availability(volunteers: Sequence[Volunteer], plan: Plan, starts: list[float], length: float
                   ) -> tuple[dict[float, list[tuple[int, int, int]]], list[int]]:
     """For each slot start, the volunteers available for the whole slot, in file order: (volunteer, their
@@ -173,9 +248,7 @@ def make_rota(plan: Plan, volunteers: Sequence[Volunteer], minutes: int, reached
               ) -> Rota:
     """Assign the plan's slots to ``volunteers``; ``reached``: ids of offices the log shows delivered."""
     length = minutes * 60.0
-    raw, short = _office_slots(plan, minutes)
-    starts = sorted({at for at, _, _ in raw})
-    available, moments = _availability(volunteers, plan, starts, length)
+    available, moments = _availability(volunteers, plan, _starts(plan, length), length)
     ids = [p.office.id for p in plan.offices]
     last_chance = [p.days.last[1].timestamp() if p.days.last else float("inf") for p in plan.offices]
     need = [(ids[o] in reached, last_chance[o]) for o in range(len(ids))]  # the order's fixed part
@@ -184,93 +257,99 @@ def make_rota(plan: Plan, volunteers: Sequence[Volunteer], minutes: int, reached
     busy_until = [0.0] * count
     day_of = [0] * count  # each candidate's day number at the moment being filled
     used = [0] * len(moments)  # calls on each volunteer's day
-    filled: dict[tuple[int, dt.date], int] = defaultdict(int)
+    filled: dict[dt.date, dict[int, int]] = defaultdict(dict)  # slots filled on each office-local day, by office
     last_call: dict[tuple[int, int], float] = {}
     caps = [v.cap for v in volunteers]
     takes = _takes(volunteers, plan)
-    result: list[Slot] = []
-    new = tuple.__new__  # Slot(...) without NamedTuple's Python-level __new__: many thousands of slots
+    taken: list[Slot] = []
+    total = 0
     never = -HOUR * 2
-    for at, moment in itertools.groupby(raw, key=operator.itemgetter(0)):
-        group = list(moment)
-        candidates = []  # load * count + volunteer: by load, then file order
-        for volunteer, number, place in available.get(at, ()):
-            if busy_until[volunteer] > at:
-                continue
-            cap = caps[volunteer]
-            # the cap paced over their day: by their (place + 1)-th available moment, at most
-            # ceil(cap * (place + 1) / moments) calls
-            if cap is not None and used[number] * moments[number] >= cap * (place + 1):
-                continue
-            day_of[volunteer] = number
-            candidates.append(load[volunteer] * count + volunteer)
-        candidates.sort()
-        # those who take any office, in order; those who take some, in order per office of this moment
-        anyone = [c for c in candidates if takes[c % count] is None]
-        some: dict[int, list[int]] = defaultdict(list)
-        if len(anyone) < len(candidates):
-            here = {office for _, office, _ in group}
-            for c in candidates:
-                allowed = takes[c % count]
-                if allowed is not None:
-                    for office in allowed & here:
-                        some[office].append(c)
-        taken = set()
-        done: list[Slot] = []
-        order = sorted(group, key=lambda s: (need[s[1]], filled[s[1], s[2]], s[1])) if len(group) > 1 else group
-        for _, office, office_day in order:
-            # the first free volunteer who takes the office, preferring one who has not called it in the
-            # past hour
-            first = fresh = None
-            if anyone:
-                first = anyone[0]
-                if at - last_call.get((first % count, office), never) >= HOUR:
-                    fresh = first
-                else:
-                    fresh = next((c for c in anyone if at - last_call.get((c % count, office), never) >= HOUR),
-                                 None)
-            for c in some.get(office, ()):
-                if c % count in taken:
+    for chunk, oldest in _chunks(plan, length):
+        total += len(chunk)
+        for at, moment in itertools.groupby(chunk, key=operator.itemgetter(0)):
+            group = list(moment)
+            candidates = []  # load * count + volunteer: by load, then file order
+            for volunteer, number, place in available.pop(at, ()):
+                if busy_until[volunteer] > at:
                     continue
-                if first is None or c < first:
-                    first = c
-                if at - last_call.get((c % count, office), never) >= HOUR:
-                    fresh = c if fresh is None or c < fresh else fresh
-                    break
-            pick = fresh if fresh is not None else first
-            if pick is None:
-                done.append(new(Slot, (office, at, at + length, office_day, None)))
-                continue
-            volunteer = pick % count
-            if takes[volunteer] is None:
-                anyone.remove(pick)
-            taken.add(volunteer)
-            load[volunteer] += 1
-            used[day_of[volunteer]] += 1
-            busy_until[volunteer] = at + length
-            filled[office, office_day] += 1
-            last_call[volunteer, office] = at
-            done.append(new(Slot, (office, at, at + length, office_day, volunteer)))
-        done.sort()  # by office: the group shares its start
-        result += done
-    return Rota(plan, list(volunteers), minutes, result, short)
+                cap = caps[volunteer]
+                # the cap paced over their day: by their (place + 1)-th available moment, at most
+                # ceil(cap * (place + 1) / moments) calls
+                if cap is not None and used[number] * moments[number] >= cap * (place + 1):
+                    continue
+                day_of[volunteer] = number
+                candidates.append(load[volunteer] * count + volunteer)
+            candidates.sort()
+            # those who take any office, in order; those who take some, in order per office of this moment
+            anyone = [c for c in candidates if takes[c % count] is None]
+            some: dict[int, list[int]] = defaultdict(list)
+            if len(anyone) < len(candidates):
+                here = {office for _, office, _ in group}
+                for c in candidates:
+                    allowed = takes[c % count]
+                    if allowed is not None:
+                        for office in allowed & here:
+                            some[office].append(c)
+            on_a_line = set()
+            done: list[Slot] = []
+            order = sorted(group, key=lambda s: (need[s[1]], filled[s[2]].get(s[1], 0), s[1])) \
+                if len(group) > 1 else group
+            for _, office, office_day in order:
+                # the first free volunteer who takes the office, preferring one who has not called it in the
+                # past hour
+                first = fresh = None
+                if anyone:
+                    first = anyone[0]
+                    if at - last_call.get((first % count, office), never) >= HOUR:
+                        fresh = first
+                    else:
+                        fresh = next((c for c in anyone if at - last_call.get((c % count, office), never) >= HOUR),
+                                     None)
+                for c in some.get(office, ()):
+                    if c % count in on_a_line:
+                        continue
+                    if first is None or c < first:
+                        first = c
+                    if at - last_call.get((c % count, office), never) >= HOUR:
+                        fresh = c if fresh is None or c < fresh else fresh
+                        break
+                pick = fresh if fresh is not None else first
+                if pick is None:
+                    continue
+                volunteer = pick % count
+                if takes[volunteer] is None:
+                    anyone.remove(pick)
+                on_a_line.add(volunteer)
+                load[volunteer] += 1
+                used[day_of[volunteer]] += 1
+                busy_until[volunteer] = at + length
+                day_filled = filled[office_day]
+                day_filled[office] = day_filled.get(office, 0) + 1
+                last_call[volunteer, office] = at
+                done.append(_new(Slot, (office, at, at + length, office_day, volunteer)))
+            done.sort()  # by office: the group shares its start
+            taken += done
+        # forget what no slot to come can ask: days before the earliest still to come, calls over an hour ago
+        for day in [d for d in filled if oldest is None or d < oldest]:
+            del filled[day]
+        if chunk:
+            last_call = {k: v for k, v in last_call.items() if chunk[-1][0] - v < HOUR}
+    return Rota(plan, list(volunteers), minutes, taken, total, _short(plan, length))
 
 
 # Outputs. Each volunteer's times are on their own clock; an office's beside them on its own.
 
-def saved_slots(rota: Rota) -> list[RotaSlot]:
+def saved_slots(rota: Rota) -> Iterator[RotaSlot]:
     """Every slot of the rota, with its volunteer or none, as the log keeps them."""
-    result = []
-    for slot in rota.slots:
+    for slot in rota.slots():
         office = rota.plan.offices[slot.office].office
         start = dt.datetime.fromtimestamp(slot.start, dt.timezone.utc)
         end = dt.datetime.fromtimestamp(slot.end, dt.timezone.utc)
         if slot.volunteer is None:
-            result.append(RotaSlot(office.id, start, end, None))
+            yield RotaSlot(office.id, start, end, None)
         else:
             v = rota.volunteers[slot.volunteer]
-            result.append(RotaSlot(office.id, start, end, v.name, v.timezone, v.country))
-    return result
+            yield RotaSlot(office.id, start, end, v.name, v.timezone, v.country)
 
 
 class RotaFileError(FaxCampaignError):
