@@ -98,3 +98,24 @@ def test_help_loads_no_command_module() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert "callsheet" in result.stdout and "log-copy" in result.stdout
+
+
+def test_logging_one_attempt_loads_only_what_it_needs(tmp_path: Path) -> None:
+    """A volunteer's `log` of one attempt, once the campaign's roster is in the log, reads neither the
+    campaign file's model nor its parsers, nor the time zone database (it records in UTC), nor the CSV
+    reader or the spelling suggester an import or a wrong id would need."""
+    (tmp_path / "letter.md.j2").write_text("Dear {{ recipient.name }}\n", encoding="utf-8")
+    (tmp_path / "campaign.yaml").write_text(
+        "title: T\nletter: letter.md.j2\nrecipients:\n"
+        "  - {id: court, name: Court, fax: '+7 7212 42 02 20', timezone: Asia/Almaty, hours: 'Mo-Fr 09:00-18:00'}\n",
+        encoding="utf-8")
+    code = ("import sys; from faxcampaign.cli import cli\n"
+            "try: cli(['log', 'campaign.yaml', 'court', 'busy', '--by', 'Ann'], prog_name='faxcampaign')\n"
+            "except SystemExit: pass\n"
+            "print(sorted(m for m in ('pydantic', 'yaml', 'phonenumbers', 'pytz', 'dateutil', 'jinja2', 'csv', "
+            "'difflib', 'reportlab', 'faxcampaign.campaign.model') if m in sys.modules))")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert "pydantic" in first.stdout  # the first loads the file, and keeps its roster in the log
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert again.stdout.strip().splitlines()[-1] == "[]"
+    assert "recorded attempt 2: court busy" in again.stderr

@@ -16,30 +16,44 @@ import datetime as dt
 import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytz
+if TYPE_CHECKING:
+    import pytz
 
+
+# pytz is imported where a zone is first needed: `log` of one attempt in UTC needs none.
 
 def is_zone(name: str) -> bool:
+    import pytz
+
     return name in pytz.all_timezones_set
 
 
 def zone_names() -> list[str]:
+    import pytz
+
     return list(pytz.all_timezones)
 
 
 def common_zone_names() -> list[str]:
     """The tz database's current zone names, without legacy links such as Asia/Istanbul."""
+    import pytz
+
     return list(pytz.common_timezones)
 
 
 def country_zones(country: str) -> list[str]:
     """The time zones of a country (ISO code), as the tz database lists them; [] if unknown."""
+    import pytz
+
     return list(pytz.country_timezones.get(country.upper(), []))
 
 
 @functools.cache
 def zone(name: str) -> pytz.BaseTzInfo:
+    import pytz
+
     try:
         return pytz.timezone(name)
     except pytz.UnknownTimeZoneError as e:
@@ -52,6 +66,8 @@ def wall(zone_name: str, day: dt.date, minutes: int) -> dt.datetime:
 
     ``minutes`` may be 1440 (24:00, the next midnight). Returned aware in that zone's local time.
     """
+    import pytz
+
     tz = zone(zone_name)
     naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minutes)
     try:
@@ -67,6 +83,8 @@ def wall(zone_name: str, day: dt.date, minutes: int) -> dt.datetime:
 def _jump(tz: pytz.BaseTzInfo, naive: dt.datetime) -> dt.datetime:
     """The instant the clocks jumped over ``naive`` (which lies in the gap): found by bisection between
     the two instants ``naive`` would be under the offsets before and after the change."""
+    import pytz
+
     before = tz.normalize(tz.localize(naive - dt.timedelta(hours=6), is_dst=True)).utcoffset()
     after = tz.normalize(tz.localize(naive + dt.timedelta(hours=6), is_dst=True)).utcoffset()
     assert before is not None and after is not None
