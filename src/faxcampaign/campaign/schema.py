@@ -544,8 +544,18 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
     return tuple(path)
 
 
+# Values that are their own record. Tested by exact type first: a model's isinstance check goes through its
+# metaclass (ABCMeta), and a big campaign holds a hundred thousand values.
+_LEAVES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+
+
 def _record(value: Any) -> Any:
     """A validated model as `Record`s, lists and dicts (what a `Campaign` holds)."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is list:
+        return [_record(v) for v in value]
     if isinstance(value, BaseModel):
         return Record({name: _record(getattr(value, name)) for name in type(value).model_fields})
     if isinstance(value, list):
