@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
@@ -71,24 +72,16 @@ def table_chunks(rota: Rota, only: int | None = None) -> Iterator[str]:
         out.append(f"\nCovered: {covered} of {total} slot(s)" + (f" ({100 * covered // total}%)" if total else "")
                    + "\n")
         heading = "\nHours no volunteer covers (office time):\n"
-        for office_index, at, until in rota.uncovered():
-            if heading:
-                out.append(heading)
-                heading = ""
+        short = f" (shorter than a {rota.minutes}-minute slot)"
+        for office_index, at, until, why in itertools.chain(((*run, "") for run in rota.uncovered()),
+                                                            ((*run, short) for run in rota.short)):
             if len(out) >= CHUNK:
                 yield "".join(out)
                 out = []
             zone = office_zones[office_index]
-            begin = instant(at, zone)
-            out.append(f"  {names[office_index]}: {_day(at, zone)} {span_text(begin, instant(until, zone))}\n")
-        for office_index, at, until in rota.short:
-            if heading:
-                out.append(heading)
-                heading = ""
-            office = plan.offices[office_index].office
-            begin, finish = instant(at, office.timezone), instant(until, office.timezone)
-            out.append(f"  {office.name}: {begin:%a %d %b} {span_text(begin, finish)} "
-                       f"(shorter than a {rota.minutes}-minute slot)\n")
+            out.append(f"{heading}  {names[office_index]}: {_day(at, zone)} "
+                       f"{span_text(instant(at, zone), instant(until, zone))}{why}\n")
+            heading = ""
     yield "".join(out)
 
 
