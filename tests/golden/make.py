@@ -25,6 +25,14 @@ TEXT_COMMANDS = {
     **{f"callsheet --format {f}": ["callsheet", "campaign.yaml", *DAY, "--format", f, "--log", "none.sqlite"]
        for f in ("text", "markdown", "html", "csv")},
 }
+ROTA = ["rota", "campaign.yaml", "--volunteers", "team.csv", "--from", "2003-01-06", "--days", "5", "--now",
+        "2003-01-06T07:00", "--tz", "Europe/London"]
+TEXT_COMMANDS.update({f"rota --format {f}": [*ROTA, "--format", f] for f in ("table", "json", "csv", "ics")})
+TEAM = """name,email,timezone,country,available,offices,cap
+Ann Smith,ann@example.org,Europe/London,GB,Mo-Fr 04:00-08:30; Sa 10:00-12:00,,8
+Bob Jones,bob@example.org,America/New_York,US,Mo-Su 00:00-06:00,,
+Aigerim Bekova,,Asia/Almaty,KZ,Mo-Fr 09:00-12:00,karaganda-court,
+"""
 SHEET_PDF = ["callsheet", "campaign.yaml", *DAY, "--format", "pdf", "--log", "none.sqlite", "--out", "sheet.pdf"]
 RENDER = ["render", "campaign.yaml", "--date", "2003-01-06", "--cover", "--combine", "--jobs", "1"]
 
@@ -52,6 +60,7 @@ def example(folder: Path) -> Path:
     for name in ("campaign.yaml", "templates/letter.md.j2"):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes((ROOT / name).read_bytes())
+    (folder / "team.csv").write_text(TEAM, encoding="utf-8")
     return folder
 
 

@@ -18,6 +18,9 @@ The method (docs/rota.md says it for users):
 
 Hard rules, always kept: every slot inside an open window; one volunteer per slot; nobody on two slots at
 once; nobody outside their availability or over their cap. The same inputs give the same rota.
+
+Slots are cut and filled a day at a time, and only those someone has are kept: the others are cut again
+from the plan when they are written, so a rota's memory grows with the team's calls, not with the hours.
 """
 
 from __future__ import annotations
