@@ -439,7 +439,7 @@ def test_a_rota_made_a_day_at_a_time_is_the_rota_made_at_once(write_campaign: Ca
                                        "Di,Etc/UTC,Mo-Su 00:00-24:00,c,\n"
                                        "Eve,Etc/UTC,Mo-Su 00:00-24:00,,\n", encoding="utf-8")
     now = dt.datetime(2026, 12, 6, tzinfo=dt.timezone.utc)
-    the_plan = plan(load(path), dt.date(2027, 3, 20), 10, "UTC", now)  # over two clock changes
+    the_plan = plan(load(path), dt.date(2027, 3, 20), 10, "UTC", now)  # over London's clock change (Ann)
     team = read_volunteers(tmp_path / "team.csv")
 
     def made(day: float) -> list[object]:
