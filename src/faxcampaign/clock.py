@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 # pytz is imported where a zone is first needed: `log` of one attempt in UTC needs none.
 
+@functools.lru_cache(maxsize=1024)  # a campaign names the same few zones again and again
 def is_zone(name: str) -> bool:
     import pytz
 

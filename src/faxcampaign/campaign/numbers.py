@@ -154,6 +154,7 @@ def _remember(key: str, value: Any) -> None:
     cache.remember("numbers", _stamp(), key, value)
 
 
+@functools.lru_cache(maxsize=1024)  # a campaign or a team names the same few countries again and again
 def is_region(code: str) -> bool:
     """Whether ``code`` is a country phonenumbers knows (their list is kept with the dialled numbers)."""
     known = _dialled()

@@ -25,6 +25,7 @@ from pydantic import (
 from faxcampaign import clock, limits
 from faxcampaign.campaign.hours import HoursError, OpeningHours, parse_hours
 from faxcampaign.campaign.model import FIRST_YEAR, LAST_YEAR, MAX_BYTES, SLUG, Campaign, Office, Record
+from faxcampaign.campaign.numbers import is_region
 from faxcampaign.campaign.paths import Path_
 from faxcampaign.campaign.yamldoc import Document
 from faxcampaign.errors import CampaignError
@@ -65,8 +66,6 @@ def _zone_hint(value: str) -> str:
 
 
 def _country(value: str) -> str:
-    from faxcampaign.campaign.numbers import is_region
-
     if not is_region(value):
         raise ValueError(f"not an ISO 3166 country code: {value!r} (e.g. 'KZ', 'GB')")
     return value.upper()
