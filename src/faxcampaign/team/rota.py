@@ -101,7 +101,7 @@ class Rota:
         for office, office_plan in enumerate(self.plan.offices):
             mine = by_office.get(office, set())
             run: tuple[float, float] | None = None
-            for at, _ in sorted(_cut(office_plan.days.spans, 0, length, -math.inf, math.inf)[0]):
+            for at in _starts_of(office_plan.days.spans, length):  # in order: windows never overlap
                 if at in mine:
                     continue
                 if run is not None and run[1] == at:
@@ -157,6 +157,11 @@ def _cut(spans: Spans, first: int, length: float, lo: float, hi: float) -> tuple
     return found, first
 
 
+def _starts_of(spans: Spans, length: float) -> list[float]:
+    """The start of every slot of the windows ``spans``, in order."""
+    return [at for at, _ in _cut(spans, 0, length, -math.inf, math.inf)[0]]
+
+
 def _chunks(plan: Plan, length: float) -> Iterator[tuple[list[tuple[float, int, dt.date]], dt.date | None]]:
     """Every slot of the plan as (start, office, the office's local day), in order of start then office, a
     day at a time; with each day's slots, the earliest local day a slot still to come can have (None: no
@@ -198,7 +203,7 @@ def _starts(plan: Plan, length: float) -> list[float]:
     """Every moment a slot starts, in order."""
     found: set[float] = set()
     for spans in {id(p.days): p.days.spans for p in plan.offices}.values():
-        found.update(at for at, _ in _cut(spans, 0, length, -math.inf, math.inf)[0])
+        found.update(_starts_of(spans, length))
     return sorted(found)
 def _availability(volunteers: Sequence[Volunteer], plan: Plan, starts: list[float], length: float
                   ) -> tuple[dict[float, list[tuple[int, int, int]]], list[int]]:
