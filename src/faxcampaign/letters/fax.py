@@ -1,9 +1,12 @@
 """Fax-specific output: TIFF class F (CCITT Group 4, 204x196 dpi) made with Ghostscript.
 
 Many letters go through one Ghostscript process: it starts once (70 ms or so) and switches its output
-file between letters, instead of one process a letter; a render keeps two for all its letters. Ghostscript
-numbers pages across the whole run (the TIFF PageNumber tag), so each file's numbers are set back to count
-from its own first page: the files are the same, byte for byte, as one process a letter gives.
+file between letters, instead of one process a letter; a render keeps two for all its letters. A batch of
+letters comes as one PDF, with each letter's page count: opening a PDF and loading its fonts costs
+Ghostscript about as much as drawing a letter, so it is done once a batch, and the output file is switched
+between the letters' pages. Ghostscript numbers pages across the whole run (the TIFF PageNumber tag), so
+each file's numbers are set back to count from its own first page: the files are the same, byte for byte,
+as one process a letter, from a PDF of the letter alone, gives (tested).
 """
 
 from __future__ import annotations
@@ -80,6 +83,9 @@ def page_count(document: bytes) -> int | None:
     return pages
 
 
+Submitted = tuple[int, list[Path], list[Path]]  # a batch's number, its TIFFs to come and its PDFs
+
+
 class Ghostscript:
     """One Ghostscript process kept for many batches of letters. It reads its program from a pipe, so it
     starts once rather than once a batch (70 ms or so of work each time), and converts while the caller
@@ -112,17 +118,34 @@ class Ghostscript:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def submit(self, pdfs: Sequence[bytes]) -> tuple[int, list[Path]]:
-        """Queue ``pdfs`` for conversion; what `result` takes to wait for their TIFFs."""
+    def submit(self, pdfs: Sequence[bytes], pages: Sequence[Sequence[int]] | None = None) -> Submitted:
+        """Queue ``pdfs`` for conversion, a TIFF a letter; what `result` takes to wait for their TIFFs.
+
+        Without ``pages`` each PDF is one letter; with it, ``pages[i]`` is the number of pages of each
+        letter that ``pdfs[i]`` holds, in order. Many letters in one PDF convert faster than a PDF each:
+        Ghostscript opens the file and loads its fonts once, not once a letter."""
         batch = next(self._batches)
-        program, targets = [], []
+        program, targets, sources = [], [], []
         try:
-            for pdf in pdfs:
-                number = next(self._files)
-                source, target = self.path / f"{number}.pdf", self.path / f"{number}.tif"
+            for i, pdf in enumerate(pdfs):
+                source = self.path / f"{next(self._files)}.pdf"
                 source.write_bytes(pdf)
-                program.append(f"<< /OutputFile {_ps_string(target)} >> setpagedevice {_ps_string(source)} run\n")
-                targets.append(target)
+                sources.append(source)
+                if pages is None:
+                    target = self._target(source)
+                    program.append(f"<< /OutputFile {_ps_string(target)} >> setpagedevice {_ps_string(source)} run\n")
+                    targets.append(target)
+                    continue
+                # pdf_main.ps's own steps of `run` for a PDF, with the output file switched between page ranges
+                program.append(f"{_ps_string(source)} (r) file dup runpdfbegin process_trailer_attrs\n")
+                first = 1
+                for count in pages[i]:
+                    target = self._target(source)
+                    program.append(f"<< /OutputFile {_ps_string(target)} >> setpagedevice "
+                                   f"{first} {first + count - 1} dopdfpages\n")
+                    targets.append(target)
+                    first += count
+                program.append("runpdfend closefile\n")
             # another output file closes the batch's last TIFF; then it says the batch is done. It reads
             # its program a kilobyte at a time, waiting for each whole: a comment fills the last one
             program.append(f"<< /OutputFile {_ps_string(self.path / 'idle.tif')} >> setpagedevice "
@@ -134,11 +157,11 @@ class Ghostscript:
             pass  # it has stopped: `result` says why
         except OSError as e:
             raise _no_room(e) from e
-        return batch, targets
+        return batch, targets, sources
 
-    def result(self, submitted: tuple[int, list[Path]]) -> list[bytes]:
-        """The TIFFs of one `submit`, in the order of its PDFs (batches are taken in the order given)."""
-        batch, targets = submitted
+    def result(self, submitted: Submitted) -> list[bytes]:
+        """The TIFFs of one `submit`, in the order of its letters (batches are taken in the order given)."""
+        batch, targets, sources = submitted
         done = f"{self.MARK}{batch}".encode()
         while (line := self._line()) != done:
             if line is None:
@@ -153,10 +176,15 @@ class Ghostscript:
                 renumber_pages(data)
                 tiffs.append(bytes(data))
                 target.unlink()
-                target.with_suffix(".pdf").unlink()
+            for source in sources:
+                source.unlink()
         except OSError as e:
             raise _no_room(e) from e
         return tiffs
+
+    def _target(self, source: Path) -> Path:
+        """A new TIFF's place for a letter of ``source``: N-M.tif for N.pdf."""
+        return source.with_name(f"{source.stem}-{next(self._files)}.tif")
 
     def _line(self) -> bytes | None:
         """Its next line of output; None once it has ended."""

@@ -875,7 +875,9 @@ def _part(letter: Letter) -> list[Any]:
     return story
 
 
-def _canvas_class(references: Sequence[str | None], footers: Sequence[str], fax: bool = False) -> Any:
+def _canvas_class(references: Sequence[str | None], footers: Sequence[str], fax: bool = False,
+                  pages: list[int] | None = None) -> Any:
+    """The canvas for a document of letters; once saved, ``pages`` holds each letter's number of pages."""
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
@@ -917,6 +919,8 @@ def _canvas_class(references: Sequence[str | None], footers: Sequence[str], fax:
                     _draw(self, template.replace("{total}", str(total)), BODY_SIZE, x, y)
                 Canvas.showPage(self)
             Canvas.save(self)
+            if pages is not None:
+                pages[:] = [totals.get(key, 0) for key in range(len(footers))]
 
     return NumberedCanvas
 
@@ -941,6 +945,11 @@ def render(letters: Sequence[Letter], paper: str = "a4", fax: bool = False) -> b
     page's resources (its initial font, though our text never uses it), and Ghostscript loads a
     substitute for it from disk for every PDF, a fifth of its time a letter; a PDF for the fax starts in
     our own font instead, as does a cover sheet's table. The TIFF is the same, byte for byte (tested)."""
+    return render_counted(letters, paper, fax)[0]
+
+
+def render_counted(letters: Sequence[Letter], paper: str = "a4", fax: bool = False) -> tuple[bytes, list[int]]:
+    """`render`, and the number of pages of each letter in the document, in order."""
     from reportlab.platypus import PageBreak, SimpleDocTemplate
 
     if not letters:
@@ -959,10 +968,11 @@ def render(letters: Sequence[Letter], paper: str = "a4", fax: bool = False) -> b
         if i:
             story.append(PageBreak())
         story += _story(letter, i, fax)
+    pages: list[int] = []
     with _own_dates():
         doc.build(story, canvasmaker=_canvas_class([letter.reference for letter in letters],
-                                                   [word(letter, "page") for letter in letters], fax))
-    return buffer.getvalue()
+                                                   [word(letter, "page") for letter in letters], fax, pages))
+    return buffer.getvalue(), pages
 
 
 def render_sheet(title: str, lines: Sequence[str], emphasis: str, sections: Sequence[Section],

@@ -103,15 +103,17 @@ class _Worker:
             converters: list[Ghostscript] = []
             for number, tasks in enumerate(batches):
                 letters = [self.letter(task) for task in tasks]
-                pdfs = [pdf.render([letter], self.options.paper, fax=tiff) for letter in letters]
-                files: Callable[[], list[bytes]] = functools.partial(list, pdfs)
-                if tiff:
+                if tiff:  # the batch's letters as one PDF, which Ghostscript cuts into a TIFF a letter
                     from faxcampaign.letters.fax import Ghostscript
 
                     if len(converters) < CONVERSIONS:
                         converters.append(stack.enter_context(Ghostscript(self.options.paper)))
                     gs = converters[number % CONVERSIONS]
-                    files = functools.partial(gs.result, gs.submit(pdfs))
+                    document, pages = pdf.render_counted(letters, self.options.paper, fax=True)
+                    files: Callable[[], list[bytes]] = functools.partial(gs.result, gs.submit([document], [pages]))
+                else:
+                    pdfs = [pdf.render([letter], self.options.paper) for letter in letters]
+                    files = functools.partial(list, pdfs)
                 pending.append((tasks, letters, files))
                 while len(pending) > (CONVERSIONS if tiff else 1):
                     yield self._write(*pending.popleft())
