@@ -57,3 +57,35 @@ def test_mutated_campaign_loads_or_reports(tmp_path: Path, text: str) -> None:
     else:
         assert isinstance(campaign, Campaign)
         assert campaign.offices
+
+
+# What PyYAML's safe loader makes of more than a campaign file usually holds: merge keys, anchors and
+# aliases, sets, ordered maps, pairs, dates, times, every way of writing a number or a boolean, binary.
+FORMS = ["base: &b {hours: 'Mo-Fr 09:00-17:00', n: 0x1F}\nmerged: {<<: *b, n: 1_000}\nmore: {<<: [*b], m: 2}\n",
+         "s: !!set {a, b}\no: !!omap [{a: 1}, {b: 2}]\np: !!pairs [{a: 1}, {a: 2}]\n",
+         "t: 2003-01-06T09:00:00+06:00\nd: 2003-01-06\nu: 2003-01-06 09:00:00.5\n",
+         "f: [.inf, -.Inf, .nan, 1e3, 6.8523015e+5, 190:20:30.15, !!float '1']\n",
+         "i: [0o14, 0b1010, 190:20:30, +685_230, -0, 012, !!int '7']\nlong: 99999999999999999999\n",
+         "b: [yes, No, on, OFF, ~, null, '', !!str 3, !!null '']\n", "bin: !!binary aGVsbG8=\n",
+         "a: &x [1, {k: &y v}]\nb: *x\nc: {k: *x, l: *y}\n", "=: v\nk: {=: value}\n", "? [a, b]\n: complex key\n",
+         "1: one\n2.5: two\nnull: three\ntrue: four\n2003-01-06: five\n"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=mutated(), forms=st.lists(st.sampled_from(FORMS), max_size=4))
+def test_a_read_document_holds_what_pyyaml_makes_of_it(tmp_path: Path, text: str, forms: list[str]) -> None:
+    import yaml
+
+    from faxcampaign.campaign.yamldoc import Document
+
+    path = tmp_path / "file.yaml"
+    text = "".join(forms) + text if forms else text
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    document = Document(path)
+    found = document.read()
+    if document.findings:
+        return
+    # the safe loader on the parser that Document reads with (the C parser and PyYAML's own differ at the edges)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    expected = yaml.load(path.read_bytes().decode("utf-8").removeprefix("\ufeff"), loader)  # noqa: S506
+    assert repr(found) == repr(expected)  # repr: .nan is not equal to itself

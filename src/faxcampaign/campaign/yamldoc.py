@@ -157,7 +157,7 @@ class Document:
         if self.failed:
             return None
         try:
-            return yaml.constructor.SafeConstructor().construct_document(root)
+            return construct(root)
         except yaml.constructor.ConstructorError as e:
             mark = e.problem_mark
             where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -226,6 +226,41 @@ class Document:
             self.marks.values.setdefault(path, node)
         else:
             self.index(node, path, stack, count)
+
+
+_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq"))
+_SPECIAL_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+
+
+def construct(root: yaml.Node) -> Any:
+    """The values of a document's nodes, as PyYAML's safe constructor makes them, made directly for what
+    most campaign files hold: strings, plain mappings and lists. Anything else (numbers, dates, merge keys,
+    sets, ...) is made by PyYAML itself. An anchor's value is made once and shared by its aliases, as in
+    PyYAML. Call it on a document that `Document.index` found no fault with (no recursion, safe tags)."""
+    pyyaml = yaml.constructor.SafeConstructor()
+    made: dict[int, Any] = {}
+
+    def value(node: yaml.Node) -> Any:
+        kind, tag = type(node), node.tag
+        if kind is yaml.ScalarNode:
+            return node.value if tag == _STR else pyyaml.construct_object(node)
+        if id(node) in made:
+            return made[id(node)]
+        if kind is yaml.MappingNode and tag == _MAP and not any(k.tag in _SPECIAL_KEYS for k, _ in node.value):
+            mapping: dict[Any, Any] = {}
+            made[id(node)] = mapping
+            for key_node, value_node in node.value:
+                mapping[value(key_node)] = value(value_node)
+            return mapping
+        if kind is yaml.SequenceNode and tag == _SEQ:
+            items: list[Any] = []
+            made[id(node)] = items
+            items.extend(value(item) for item in node.value)
+            return items
+        made[id(node)] = pyyaml.construct_object(node, deep=True)
+        return made[id(node)]
+
+    return value(root)
 
 
 def read_marks(path: Path) -> Marks | None:
