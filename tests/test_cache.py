@@ -67,6 +67,44 @@ def test_a_second_plan_reads_the_cache_and_prints_the_same(write_campaign: Calla
         assert ("00 7 7212 42 02 20" if dial_from else "+7 7212 42 02 20") in second[0]
 
 
+EDITED = """\
+title: Edited
+letter: letter.md.j2
+defaults: {country: KZ, timezone: Asia/Almaty, hours: "Mo-Fr 09:00-18:00"}
+recipients:
+  - {id: court, name: Court, fax: "+7 7212 42 02 20", timezone: Europe/London}
+  - {id: akimat, name: Akimat, fax: "+7 7212 42 11 11"}
+  - {id: prosecutor, name: Prosecutor, fax: "+7 7212 42 22 22"}
+"""
+
+
+@pytest.mark.parametrize(("edit", "validator"), [
+    # no value changes: nothing is validated again, yet the warning is found where it now stands
+    (lambda text: "# moved down\n\n" + text.replace("recipients:\n", "recipients:\n\n# offices\n"), False),
+    (lambda text: text.replace("{id: akimat, name: Akimat,", "{name: Akimat,   id: akimat,"), True),  # keys reordered
+    (lambda text: text.replace("name: Akimat", "name: City Akimat"), True),  # one recipient's value
+    (lambda text: text.replace("title: Edited", "title: Edited again"), True),  # the top level's
+    (lambda text: text.replace("  - {id: akimat", "  - {id: akimat, name: Akimat, fax: '+7 7212 42 11 11'}\n"
+                               "  - {id: akimat"), False),  # a recipient twice: a duplicate id, said again
+    (lambda text: text.replace("Europe/London", "Europe/Londres"), True),  # now a bad value
+    (lambda text: text.replace("  - {id: prosecutor", "  - {id: prosecutor, fox: 1"), True),  # an unknown key
+])
+def test_an_edit_validates_again_only_what_it_changed(write_campaign: Callable[..., Path], tmp_path: Path,
+                                                      edit: Callable[[str], str], validator: bool) -> None:
+    """After an edit, the parts of the file whose values are unchanged are taken from its last clean load;
+    what is said is what a load with no cache says, findings at their new places included."""
+    campaign = write_campaign(EDITED)
+    folder = tmp_path / "cache"
+    command = ("plan", str(campaign), *PLAN, "--format", "json")
+    run(*command, cache_folder=folder)
+    campaign.write_text(edit(EDITED), encoding="utf-8")
+    edited = run(*command, cache_folder=folder)
+    uncached = run(*command, cache_folder=Path("off"))
+    assert edited[:2] == uncached[:2]
+    assert "yaml" in edited[2] and ("pydantic" in edited[2]) == validator
+    assert "warning" in edited[1] or "error" in edited[1]
+
+
 def test_numbers_are_dialled_the_same_with_a_damaged_table(write_campaign: Callable[..., Path],
                                                            tmp_path: Path) -> None:
     campaign = write_campaign(WARNED)

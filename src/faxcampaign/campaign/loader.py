@@ -3,24 +3,27 @@
 Validating a campaign file (schema.py) imports pydantic, PyYAML and phonenumbers and checks every
 value: most of a small command's time. Once a file has loaded cleanly, the result is kept in the cache
 folder (cache.py), keyed by a digest of the file's bytes and of what this faxcampaign and the libraries
-that judged it are, so that while nothing changes the next command reads it back instead. The letter
-templates' places are checked again on every load (files may have moved), and `check` always validates
-in full.
+that judged it are, so that while nothing changes the next command reads it back instead. After an edit,
+the file's last clean load gives the parts that have not changed (reader.py), and only the rest is
+validated. The letter templates' places are checked again on every load (files may have moved), and
+`check` always validates in full.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from faxcampaign.limits import CAMPAIGN_BYTES
 
 if TYPE_CHECKING:
     from faxcampaign.campaign.model import Campaign
+    from faxcampaign.campaign.reader import Known
 
 
 def load(path: str | Path, describe_numbers: bool = False) -> Campaign:
@@ -74,14 +77,31 @@ def _load(path: Path, describe_numbers: bool) -> Campaign:
         found = _cached(path, key)
         if found is not None:
             return found
-    from faxcampaign.campaign.schema import read
+    from faxcampaign.campaign.reader import read
 
-    campaign = read(path, describe_numbers)
+    if describe_numbers:
+        return read(path, describe_numbers)[0]
+    campaign, parts = read(path, known=_last(path) if key is not None else None)
     if key is not None:
         from faxcampaign import cache
 
-        cache.write("campaigns", key, (campaign.data, campaign.offices, campaign.findings))
+        cache.write("campaigns", key, (campaign.data, campaign.offices, campaign.findings, parts))
+        cache.remember("last-loads", _judges(), str(path.resolve()), key, keep=cache.KEEP)
     return campaign
+
+
+def _last(path: Path) -> Known | None:
+    """The validated parts of the file's last clean load, if the cache still has them."""
+    from faxcampaign import cache
+    from faxcampaign.campaign.reader import Known
+
+    key = cache.table("last-loads", _judges()).get(str(path.resolve()))
+    entry: Any = cache.read("campaigns", key) if isinstance(key, str) else None
+    try:
+        data, _, _, parts = entry
+        return Known(parts, data) if parts is not None else None
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 # The libraries whose judgement a loaded campaign holds: the validator, the YAML reader, the numbering
@@ -100,6 +120,7 @@ def file_bytes(path: Path) -> bytes | None:
 
 
 def _key(path: Path) -> str | None:
+    """The cache key of the file as it now is: a digest of its bytes and of its judges."""
     from faxcampaign import cache
 
     if cache.folder() is None:
@@ -107,10 +128,17 @@ def _key(path: Path) -> str | None:
     content = file_bytes(path)
     if content is None:
         return None
+    return hashlib.sha256(_judges().encode() + b"\0" + content).hexdigest()
+
+
+@functools.cache
+def _judges() -> str:
+    """A digest of what judged a load: this Python, this faxcampaign and `_JUDGES`."""
+    from faxcampaign import cache
+
     digest = hashlib.sha256(sys.version.encode())
     for stamp in (cache.own_stamp(), *(cache.stamp(name) for name in _JUDGES)):
         digest.update(stamp.encode() + b"\0")
-    digest.update(content)
     return digest.hexdigest()
 
 
@@ -121,7 +149,7 @@ def _cached(path: Path, key: str) -> Campaign | None:
 
     entry = cache.read("campaigns", key)
     try:
-        data, offices, findings = entry
+        data, offices, findings, _ = entry
         campaign = Campaign(path, data, offices, [dataclasses.replace(f, file=str(path)) for f in findings])
         folder = path.parent
         for name in campaign.templates.values():  # still where the full load found them?

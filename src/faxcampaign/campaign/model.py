@@ -1,5 +1,5 @@
 """A loaded campaign: its values, its offices with the defaults applied, and its warnings (made by
-schema.py, read back from the cache by loader.py)."""
+reader.py, read back from the cache by loader.py)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ class Record:
         """The values as plain dicts and lists, all the way down (a copy: templates get these)."""
         return {name: _plain(value) for name, value in self.__dict__.items()
                 if (include is None or name in include) and (exclude is None or name not in exclude)}
+
+
+def with_recipients(top: Record, recipients: list[Record]) -> Record:
+    """A campaign's values: the top level's, with these recipients (in their own place among the keys)."""
+    return Record({**top.__dict__, "recipients": recipients})
 
 
 def _plain(value: Any) -> Any:

@@ -1,6 +1,7 @@
-"""The campaign file: its model (which also gives the JSON Schema) and a loader that reports every
-problem at once with the file, line and column of the YAML node at fault. What it loads is a `Campaign`
-(campaign.py), whose values are plain `Record`s: the commands never need pydantic once a file has loaded."""
+"""The campaign file: its model (which also gives the JSON Schema) and the validation of its values, which
+reports every problem at once with the file, line and column of the YAML node at fault (reader.py reads
+the file and calls it for the parts that must be validated). What is validated becomes plain `Record`s
+(model.py): the commands never need pydantic once a file has loaded."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,11 +24,10 @@ from pydantic import (
 
 from faxcampaign import clock, limits
 from faxcampaign.campaign.hours import HoursError, OpeningHours, parse_hours
-from faxcampaign.campaign.model import FIRST_YEAR, LAST_YEAR, MAX_BYTES, SLUG, Campaign, Office, Record
+from faxcampaign.campaign.model import FIRST_YEAR, LAST_YEAR, SLUG, Record, with_recipients
 from faxcampaign.campaign.numbers import is_region
 from faxcampaign.campaign.paths import Path_
 from faxcampaign.campaign.yamldoc import Document
-from faxcampaign.errors import CampaignError
 
 
 def _slug(value: str) -> str:
@@ -261,20 +260,12 @@ def schema() -> dict[str, Any]:
 # --- loading -------------------------------------------------------------------------------------
 
 
-class _Loader(Document):
-    """The campaign file: read (yamldoc.py), validated against the model, resolved into offices."""
+class _Validation:
+    """Validating a campaign file's values against the model, every problem a finding of ``document``
+    (reader.py reads the file and resolves the values into offices)."""
 
-    what = "the campaign file"
-    empty = "the file is empty; a campaign needs at least 'title', 'letter' and 'recipients'"
-    top = "the top level must be a mapping of keys such as 'title' and 'recipients'"
-    holds = "campaign files hold plain data"
-    max_bytes = MAX_BYTES
-
-    def __init__(self, path: Path, describe_numbers: bool):
-        super().__init__(path)
-        self.describe_numbers = describe_numbers
-
-    # -- model --
+    def __init__(self, document: Document):
+        self.add = document.add
 
     def report(self, error: ValidationError, base: Path_, data: Any) -> None:
         for item in error.errors(include_url=False):
@@ -295,40 +286,51 @@ class _Loader(Document):
                 message = "give at least one fax number"
             self.add("error", path, message)
 
-    def validate(self, data: Any) -> tuple[CampaignFile | None, list[int]]:
-        """The model, and the index in the file of each recipient it holds.
+    def validate(self, data: Any, top: Record | None, reused: Mapping[int, Record]) -> tuple[Record | None, list[int]]:
+        """The values, and the index in the file of each recipient they hold. ``top`` (the top level's
+        values) and ``reused`` (recipients' values, by index) were validated before and are taken as they
+        are (reader.py).
 
         Recipients are validated one by one so that one bad recipient hides neither the others'
         problems nor the checks that follow (numbers, ids), which run on the good ones.
         """
         if not isinstance(data, dict):
             return None, []
-        self.unknown_keys(data, CampaignFile, ())
         raw = data.get("recipients")
-        self.long_text(data.get("context"), ("context",))
-        for i, item in enumerate(raw if isinstance(raw, list) else []):
-            if isinstance(item, dict):
-                self.long_text(item.get("context"), ("recipients", i, "context"))
+        listed = raw if isinstance(raw, list) and raw else None
+        if top is None:
+            self.unknown_keys({k: v for k, v in data.items() if k != "recipients"} if listed else data,
+                              CampaignFile, ())
+            self.long_text(data.get("context"), ("context",))
         indexes: list[int] = []
-        top = data
-        if isinstance(raw, list) and raw:
-            good: list[Recipient] = []
-            for i, item in enumerate(raw):
-                try:
-                    good.append(Recipient.model_validate(item))
-                    indexes.append(i)
-                except ValidationError as e:
-                    self.report(e, ("recipients", i), item)
-            placeholder = Recipient.model_construct()  # type: ignore[call-arg]
-            top = {**data, "recipients": good or [placeholder]}
-        try:
-            model = CampaignFile.model_validate(top)
-        except ValidationError as e:
-            self.report(e, (), top)
-            return None, []
+        recipients: list[Record] = []
+        for i, item in enumerate(listed or []):
+            if i in reused:
+                recipients.append(reused[i])
+                indexes.append(i)
+                continue
+            here: Path_ = ("recipients", i)
+            self.unknown_keys(item, Recipient, here)
+            if isinstance(item, dict):
+                self.long_text(item.get("context"), (*here, "context"))
+            try:
+                recipients.append(_record(Recipient.model_validate(item)))
+                indexes.append(i)
+            except ValidationError as e:
+                self.report(e, here, item)
+        if top is None:
+            # the recipients are validated above; the top level's own values with a stand-in for them
+            checked = {**data, "recipients": [Recipient.model_construct()]} if listed else data  # type: ignore[call-arg]
+            try:
+                model = CampaignFile.model_validate(checked)
+            except ValidationError as e:
+                self.report(e, (), checked)
+                return None, []
+            top = Record({name: None if name == "recipients" else _record(getattr(model, name))
+                          for name in CampaignFile.model_fields})
         if not indexes:
             return None, []
-        return model, indexes
+        return with_recipients(top, recipients), indexes
 
     def long_text(self, value: Any, path: Path_) -> None:
         """An error for each string of ``context`` (at any depth) longer than a paragraph may be."""
@@ -360,160 +362,6 @@ class _Loader(Document):
                 items = enumerate(value) if isinstance(value, list) else [(None, value)]
                 for i, item in items:
                     self.unknown_keys(item, nested[key], path + ((key,) if i is None else (key, i)))
-
-    def check_open_days(self, entries: list[Record], base: Path_) -> None:
-        """An `open` entry whose own hours say nothing about its weekday would open nothing."""
-        from faxcampaign.campaign.hours import DAY_NAMES
-
-        for j, entry in enumerate(entries):
-            if entry.hours and not entry.hours.spans(entry.date.weekday()):
-                day = DAY_NAMES[entry.date.weekday()]
-                self.add("warning", base + ("open", j, "hours"), f"{entry.date} is a {day} but these hours "
-                         f"open nothing on {day}; write e.g. '{day} 09:00-13:00'")
-
-    def check_language(self, model: Record, templates: Mapping[str, str], r: Record, language: str,
-                       bilingual: bool, here: Path_) -> None:
-        """Warn where a recipient's letter will not be in its language, or will print English labels."""
-        from faxcampaign.campaign.language import has_words, primary
-
-        place: Path_ = here + ("language",) if r.language else \
-            ("defaults", "language") if model.defaults.language else ("language",)
-        if language not in templates and primary(language) not in templates:
-            what = "a bilingual letter without its translation" if bilingual else f"the {model.language!r} letter"
-            self.add("warning", place, f"no letter template for {language!r}: this recipient gets {what}; add "
-                     f"'letter: {{{language}: templates/letter.{language}.md.j2, ...}}'")
-        if not has_words(language) and language not in model.words and primary(language) not in model.words:
-            self.add("warning", place, f"faxcampaign has no built-in {language!r} words for the cover sheet and "
-                     f"page numbers, so they print in English; give them under 'words: {{{language}: ...}}'")
-
-    def check_letters(self, model: Record) -> None:
-        """Each letter template must be a file inside the campaign's folder, symlinks followed: a campaign
-        from a stranger may not print the organiser's own files into a fax."""
-        if isinstance(model.letter, str):
-            self.check_letter(model.letter, ("letter",))
-            return
-        for language, name in model.letter.items():
-            self.check_letter(name, ("letter", language))
-        if model.language not in model.letter:
-            self.add("error", ("letter",), f"no template in the campaign's language {model.language!r} (the "
-                     f"original of every letter); give 'letter: {{{model.language}: ...}}' or set 'language'")
-        from faxcampaign.campaign.language import KEYS
-
-        for language, table in model.words.items():
-            for key in table:
-                if key not in KEYS:
-                    close = difflib.get_close_matches(key, KEYS, n=1)
-                    hint = f"; did you mean {close[0]!r}?" if close else f" (the words: {', '.join(KEYS)})"
-                    self.add("error", ("words", language, key), f"no fixed word {key!r}{hint}")
-
-    def check_letter(self, name: str, place: Path_) -> None:
-        from faxcampaign.files import is_inside
-
-        folder = self.path.parent
-        letter = folder / name
-        if not is_inside(letter, folder):
-            self.add("error", place, f"the letter template must be inside the campaign's folder "
-                     f"({folder.resolve()}); {name!r} is not")
-            return
-        try:
-            found = letter.is_file()
-        except OSError as e:
-            found = False
-            self.add("error", place, f"cannot read the letter template {name!r}: {e.strerror or e}")
-            return
-        if not found:
-            self.add("error", place, f"letter template not found: {letter}")
-
-    def resolve(self, model: Record, indexes: list[int]) -> list[Office]:
-        if model.fax_gateway is not None:
-            try:
-                sample = model.fax_gateway.format(e164="+10", e164_digits="10")
-            except (KeyError, IndexError, ValueError, AttributeError):
-                sample = ""
-            if "{" in model.fax_gateway.replace("{e164_digits}", "").replace("{e164}", "") or "@" not in sample:
-                self.add("error", ("fax_gateway",), "write an address with {e164_digits} or {e164} for the number, "
-                         "e.g. '{e164_digits}@fax.example.net'")
-        if model.starts and model.deadline and model.deadline < model.starts:
-            self.add("error", ("deadline",), f"the deadline {model.deadline} is before starts {model.starts}")
-        self.check_letters(model)
-        templates = {model.language: model.letter} if isinstance(model.letter, str) else model.letter
-        from faxcampaign.campaign.numbers import NumberError, parse_number
-
-        defaults = model.defaults
-        offices: list[Office] = []
-        seen: dict[str, int] = {}
-        owners: dict[str, int] = {}  # E.164 -> the first recipient that has it
-        self.check_open_days(model.open, ())
-        for i, r in zip(indexes, model.recipients, strict=True):
-            here: Path_ = ("recipients", i)
-            self.check_open_days(r.open, here)
-            if r.id in seen:
-                self.add("error", here + ("id",), f"duplicate id {r.id!r} (also recipients[{seen[r.id]}])")
-            seen.setdefault(r.id, i)
-            timezone = r.timezone or defaults.timezone
-            hours = r.hours or defaults.hours
-            country = r.country or defaults.country
-            numbers: list[str] = []
-            for j, text in enumerate(r.fax):
-                where = here + ("fax", j) if len(r.fax) > 1 or (*here, "fax", 0) in self.marks.values \
-                    else here + ("fax",)
-                try:
-                    # a national number (0216 ...) is read as dialled in the recipient's country
-                    parsed = parse_number(text, model.numbers_dialled_from or country, self.describe_numbers)
-                except NumberError as e:
-                    self.add("error", where, str(e))
-                    continue
-                if parsed.warning:
-                    self.add("warning", where, parsed.warning)
-                if parsed.extension:
-                    self.add("warning", where, f"the extension {parsed.extension!r} cannot be dialled by a fax "
-                             "machine and is left out; say it in a call script if a person must put you through")
-                if parsed.region and country and parsed.region != country:
-                    self.add("warning", where, f"{parsed.e164} is a number in {parsed.region}, but the "
-                             f"recipient's country is {country}: check the number and 'country'")
-                if parsed.e164 in owners and owners[parsed.e164] != i:
-                    self.add("warning", where, f"{parsed.e164} is also the number of recipients"
-                             f"[{owners[parsed.e164]}]; is it the same office?")
-                owners.setdefault(parsed.e164, i)
-                numbers.append(parsed.e164)
-            if timezone and country and not timezone.startswith("Etc/") and timezone != "UTC":
-                zones = clock.country_zones(country)
-                if zones and timezone not in zones:
-                    self.add("warning", here, f"the time zone {timezone} is not one of {country}'s "
-                             f"({', '.join(zones[:6])}{', ...' if len(zones) > 6 else ''}): check 'timezone' and "
-                             "'country' (inherited from 'defaults'?)")
-            if not timezone:
-                self.add("error", here, "no timezone: give one here or in 'defaults'")
-            if not hours:
-                self.add("error", here, "no office hours: give 'hours' here or in 'defaults'")
-            if hours and not country and any(rule.public_holiday for rule in hours.rules):
-                self.add("warning", here, "hours name PH but no country is set, so no public holidays are "
-                         "known")
-            if not (timezone and hours):
-                continue
-            language = r.language or defaults.language or model.language
-            bilingual = model.bilingual if r.bilingual is None else r.bilingual
-            self.check_language(model, templates, r, language, bilingual, here)
-            offices.append(
-                Office(
-                    id=r.id,
-                    name=r.name,
-                    timezone=timezone,
-                    country=country,
-                    hours=hours,
-                    manual=defaults.manual if r.manual is None else r.manual,
-                    fax=tuple(numbers),
-                    closed={c.date: c.reason for c in [*model.closed, *r.closed]},
-                    open={o.date: (o.reason, o.hours) for o in [*model.open, *r.open]},
-                    recipient=r,
-                    index=i,
-                    language=language,
-                    bilingual=bilingual and language != model.language,
-                    phrase=r.phrase or defaults.phrase,
-                )
-            )
-        return offices
-
 
 _NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
     CampaignFile: {"sender": Sender, "defaults": Defaults, "closed": Closed, "open": Open,
@@ -564,14 +412,8 @@ def _record(value: Any) -> Any:
     return value
 
 
-def read(path: Path, describe_numbers: bool = False) -> Campaign:
-    """Read and validate a campaign file; raise `CampaignError` with every finding if it has errors."""
-    loader = _Loader(path, describe_numbers)
-    data = loader.read()
-    model, indexes = loader.validate(data) if data is not None else (None, [])
-    values = _record(model) if model is not None else None
-    offices = loader.resolve(values, indexes) if values is not None else []
-    loader.findings.sort(key=lambda f: (f.line, f.column))
-    if values is None or loader.failed:
-        raise CampaignError(loader.findings)
-    return Campaign(path, values, offices, loader.findings, loader.marks)
+def validate(document: Document, data: Any, top: Record | None = None,
+             reused: Mapping[int, Record] | None = None) -> tuple[Record | None, list[int]]:
+    """A campaign file's values validated, each problem a finding of ``document``; ``top`` and ``reused``
+    are parts validated before (`_Validation.validate`)."""
+    return _Validation(document).validate(data, top, reused or {})
