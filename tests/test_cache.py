@@ -67,12 +67,7 @@ def test_a_second_plan_reads_the_cache_and_prints_the_same(write_campaign: Calla
         assert ("00 7 7212 42 02 20" if dial_from else "+7 7212 42 02 20") in second[0]
 
 
-EDITED = """\
-title: Edited
-letter: letter.md.j2
-defaults: {country: KZ, timezone: Asia/Almaty, hours: "Mo-Fr 09:00-18:00"}
-recipients:
-  - {id: court, name: Court, fax: "+7 7212 42 02 20", timezone: Europe/London}
+EDITED = WARNED.replace("title: Warned", "title: Edited") + """\
   - {id: akimat, name: Akimat, fax: "+7 7212 42 11 11"}
   - {id: prosecutor, name: Prosecutor, fax: "+7 7212 42 22 22"}
 """
