@@ -1,7 +1,8 @@
 """`faxcampaign rota` as a user runs it: 500 volunteers, 200 offices, 30 days, 15-minute slots.
 
 Whole commands, each a subprocess, min and median of several interleaved runs, beside `plan` on the same
-campaign and `python -c "import click"` in the same run. Target: rota under 2 s. Then the peak memory of
+campaign and `python -c "import click"` in the same run. Target: rota under 2 s. Also `rota --save`, every
+slot into a SQLite log. Then the peak memory of
 each format (target: under 120 MB), beside plan's, on that campaign and on 5,000 offices over 30 days
 (the rota is made and written a day at a time, so memory should not grow with the rota).
 
@@ -54,6 +55,9 @@ def main() -> None:
             "rota": ([*FAX, "rota", "campaign.yaml", "--volunteers", "team.csv", *when], folder),
             "rota --format json": ([*FAX, "rota", "campaign.yaml", "--volunteers", "team.csv", *when,
                                     "--format", "json"], folder),
+            # every slot into a SQLite log, the last run's slots replaced
+            "rota --save": ([*FAX, "rota", "campaign.yaml", "--volunteers", "team.csv", *when, "--save", "--log",
+                             "log.sqlite"], folder),
         }, 1 if args.quick else args.runs)
         rota, plan = result["rota"][1], result["plan --format json"][1]
         print(f"  rota: {rota:.2f} s median, {rota / plan:.1f}x plan   target < 2 s: {verdict(rota < 2)}")

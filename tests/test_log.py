@@ -419,3 +419,19 @@ def test_history_is_written_as_it_is_read_and_says_the_same(campaign: Path, back
     rows = json.loads(run("history", str(campaign), "--format", "json").stdout)
     assert [r["entry"] for r in rows] == [e.id for e in whole] and rows[2001]["void_note"] == "typo"
     assert list(csv.DictReader(io.StringIO(run("history", str(campaign)).stdout)))[6]["note"] == "'=note 5"
+
+
+@pytest.mark.parametrize(("instant", "text"), [
+    ("2026-12-01T09:30:00+00:00", "2026-12-01T09:30:00Z"),
+    ("2026-12-01T05:06:07.999999+06:00", "2026-11-30T23:06:07Z"),  # to UTC, and to the second
+    ("2026-03-29T01:30:00+01:00", "2026-03-29T00:30:00Z"),
+    ("0999-01-01T00:00:00+00:00", "999-01-01T00:00:00Z"),  # as the log has always written such a year
+])
+def test_the_log_writes_each_instant_in_utc_to_the_second(instant: str, text: str) -> None:
+    import datetime as dt
+
+    from faxcampaign.log.store import utc_text
+
+    assert utc_text(dt.datetime.fromisoformat(instant)) == text
+    with pytest.raises(ValueError, match="naive"):
+        utc_text(dt.datetime.fromisoformat(instant).replace(tzinfo=None))

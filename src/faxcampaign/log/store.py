@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
 import sqlite3
@@ -118,10 +119,16 @@ class Job(NamedTuple):
     pages_total: int | None = None  # pages in the letter
 
 
+@functools.lru_cache(maxsize=4096)
 def utc_text(instant: dt.datetime) -> str:
+    """``instant`` as the log writes it, 2026-12-01T09:30:00Z (remembered: a saved rota writes each slot
+    boundary thousands of times)."""
     if instant.tzinfo is None:
         raise ValueError("naive datetime given where an instant is needed")
-    return instant.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = instant.astimezone(dt.timezone.utc)
+    if utc.year < 1000:  # strftime does not pad the year to four digits
+        return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def from_utc_text(text: str) -> dt.datetime:
@@ -384,6 +391,16 @@ class Log:
         cursor = db.execute(statement, params)
         return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid is not None else None
 
+    def _insert_many(self, db: Any, statement: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run one prepared INSERT for every row (taken as they come); how many rows it added."""
+        if self.dialect is POSTGRES:
+            with db.cursor() as cursor:
+                cursor.executemany(self.dialect.sql(statement), rows)
+                return max(int(cursor.rowcount), 0)
+        before = db.total_changes
+        db.executemany(statement, rows)
+        return int(db.total_changes - before)
+
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         """One holder at a time per campaign log (a `send` run): an flock on the SQLite file (SQLite's own
@@ -441,13 +458,7 @@ class Log:
         recorded = utc_text(now)
         rows = [self._attempt_row(a, recorded) for a in attempts]
         with self._write() as db:
-            if self.dialect is POSTGRES:
-                with db.cursor() as cursor:
-                    cursor.executemany(self.dialect.sql(self._INSERT_ATTEMPT), rows)
-                    return max(int(cursor.rowcount), 0)
-            before = db.total_changes
-            db.executemany(self._INSERT_ATTEMPT, rows)
-            return int(db.total_changes - before)
+            return self._insert_many(db, self._INSERT_ATTEMPT, rows)
 
     def void(self, attempt_id: int, note: str, volunteer: str | None, now: dt.datetime) -> None:
         if self._db is None:
@@ -627,18 +638,13 @@ class Log:
     def save_rota(self, slots: Iterable[RotaSlot], first: dt.datetime, last: dt.datetime, now: dt.datetime) -> int:
         """Replace the saved slots that start in [first, last) with ``slots``, in one transaction."""
         saved = utc_text(now)
-        count = 0
+        rows = ((self.campaign, s.recipient, utc_text(s.start), utc_text(s.end), s.volunteer, s.timezone, s.dial_from,
+                 saved) for s in slots)
         with self._write() as db:
             db.execute(self.dialect.sql("DELETE FROM rota_slot WHERE campaign = ? AND start_at >= ? AND start_at < ?"),
                        (self.campaign, utc_text(first), utc_text(last)))
-            for s in slots:
-                db.execute(self.dialect.sql(
-                    "INSERT INTO rota_slot (campaign, recipient, start_at, end_at, volunteer, timezone, dial_from, "
-                    "saved) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                    (self.campaign, s.recipient, utc_text(s.start), utc_text(s.end), s.volunteer, s.timezone,
-                     s.dial_from, saved))
-                count += 1
-        return count
+            return self._insert_many(db, "INSERT INTO rota_slot (campaign, recipient, start_at, end_at, volunteer, "
+                                     "timezone, dial_from, saved) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def rota(self) -> list[RotaSlot]:
         """The saved rota, in order of time."""
