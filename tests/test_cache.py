@@ -183,6 +183,32 @@ def test_a_planted_or_damaged_entry_is_not_trusted(write_campaign: Callable[...,
         assert entry.read_bytes() != damage  # written afresh by the full load
 
 
+def test_a_last_load_named_outside_the_cache_folder_is_not_read(write_campaign: Callable[..., Path], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table of last loads names entries by digest; a name planted there that reaches outside the
+    cache folder is not followed."""
+    import json
+
+    monkeypatch.setenv("FAXCAMPAIGN_CACHE", str(tmp_path / "cache"))
+    from faxcampaign.campaign.model import Record
+
+    campaign = write_campaign(WARNED)
+    load(campaign)
+    cache.flush()
+    [entry] = (tmp_path / "cache" / "campaigns").glob("*.pickle")
+    data, offices, findings, parts = pickle.loads(entry.read_bytes())  # noqa: S301 (our own entry)
+    planted = Record(data.__dict__ | {"title": "Planted"})
+    (tmp_path / "planted.pickle").write_bytes(pickle.dumps((planted, offices, findings, parts)))
+    table = tmp_path / "cache" / "last-loads.json"
+    written = json.loads(table.read_text())
+    assert written["entries"][str(campaign.resolve())] == entry.stem
+    written["entries"] = {name: "../../planted" for name in written["entries"]}
+    table.write_text(json.dumps(written))
+    cache.table.cache_clear()
+    campaign.write_text(WARNED + "# a comment\n", encoding="utf-8")
+    assert load(campaign).data.title == "Warned"
+
+
 def test_the_cache_off_writes_nothing(write_campaign: Callable[..., Path], tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))

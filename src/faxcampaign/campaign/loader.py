@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -96,13 +97,16 @@ def _last(path: Path) -> Known | None:
     from faxcampaign.campaign.reader import Known
 
     key = cache.table("last-loads", _judges()).get(str(path.resolve()))
-    entry: Any = cache.read("campaigns", key) if isinstance(key, str) else None
+    # a key as `_key` makes them, and nothing else: the table may have been tampered with
+    entry: Any = cache.read("campaigns", key) if isinstance(key, str) and _KEY.fullmatch(key) else None
     try:
         data, _, _, parts = entry
         return Known(parts, data) if parts is not None else None
     except (TypeError, ValueError, AttributeError):
         return None
 
+
+_KEY = re.compile(r"[0-9a-f]{64}")
 
 # The libraries whose judgement a loaded campaign holds: the validator, the YAML reader, the numbering
 # plans, the time zones and the language tags.
