@@ -93,7 +93,6 @@ class Reader(Document):
         try:
             found = letter.is_file()
         except OSError as e:
-            found = False
             self.add("error", place, f"cannot read the letter template {name!r}: {e.strerror or e}")
             return
         if not found:

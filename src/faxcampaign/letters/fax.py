@@ -44,6 +44,11 @@ def _ps_string(path: Path) -> str:
     return "(" + "".join(chr(b) if b in safe else f"\\{b:03o}" for b in bytes(path)) + ")"
 
 
+def _output(target: Path) -> str:
+    """PostScript that closes the output file and opens ``target`` for the pages that follow."""
+    return f"<< /OutputFile {_ps_string(target)} >> setpagedevice"
+
+
 def renumber_pages(tiff: bytearray) -> None:
     """Set each page's PageNumber index to its place in this file (0, 1, ...), in place."""
     order = {b"II": "<", b"MM": ">"}.get(bytes(tiff[:2]))
@@ -133,7 +138,7 @@ class Ghostscript:
                 sources.append(source)
                 if pages is None:
                     target = self._target(source)
-                    program.append(f"<< /OutputFile {_ps_string(target)} >> setpagedevice {_ps_string(source)} run\n")
+                    program.append(f"{_output(target)} {_ps_string(source)} run\n")
                     targets.append(target)
                     continue
                 # pdf_main.ps's own steps of `run` for a PDF, with the output file switched between page ranges
@@ -141,15 +146,14 @@ class Ghostscript:
                 first = 1
                 for count in pages[i]:
                     target = self._target(source)
-                    program.append(f"<< /OutputFile {_ps_string(target)} >> setpagedevice "
-                                   f"{first} {first + count - 1} dopdfpages\n")
+                    program.append(f"{_output(target)} {first} {first + count - 1} dopdfpages\n")
                     targets.append(target)
                     first += count
                 program.append("runpdfend closefile\n")
             # another output file closes the batch's last TIFF; then it says the batch is done. It reads
             # its program a kilobyte at a time, waiting for each whole: a comment fills the last one
-            program.append(f"<< /OutputFile {_ps_string(self.path / 'idle.tif')} >> setpagedevice "
-                           f"({self.MARK}{batch}\\n) print flush\n%{' ' * self.READ}\n")
+            program.append(f"{_output(self.path / 'idle.tif')} ({self.MARK}{batch}\\n) print flush\n"
+                           f"%{' ' * self.READ}\n")
             assert self.process.stdin is not None
             self.process.stdin.write("".join(program).encode("ascii"))
             self.process.stdin.flush()

@@ -349,20 +349,14 @@ def make_rota(plan: Plan, volunteers: Sequence[Volunteer], minutes: int, reached
 
 def saved_slots(rota: Rota) -> Iterator[RotaSlot]:
     """Every slot of the rota, with its volunteer or none, as the log keeps them."""
-    instants: dict[float, dt.datetime] = {}  # a slot boundary is the start or end of many slots
     for slot in rota.slots():
         office = rota.plan.offices[slot.office].office
-        start = instants.get(slot.start) or instants.setdefault(slot.start, _instant(slot.start))
-        end = instants.get(slot.end) or instants.setdefault(slot.end, _instant(slot.end))
+        start, end = instant(slot.start, "UTC"), instant(slot.end, "UTC")
         if slot.volunteer is None:
             yield RotaSlot(office.id, start, end, None)
         else:
             v = rota.volunteers[slot.volunteer]
             yield RotaSlot(office.id, start, end, v.name, v.timezone, v.country)
-
-
-def _instant(timestamp: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
 
 
 class RotaFileError(FaxCampaignError):
